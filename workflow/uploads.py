@@ -1,0 +1,38 @@
+"""Refuse an oversized upload before it is read into memory or onto disk.
+
+Django would stream a 10 GB body to a temporary file before any form could
+say "too large"; this handler stops at the limit and marks the request so that
+the view shows a field error (see offers.forms.AttachmentForm).
+"""
+
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.received = 0
+
+    @property
+    def limit(self) -> int:
+        return settings.POZYTEK_MAX_UPLOAD_BYTES
+
+    def _refuse(self):
+        if self.request is not None:
+            self.request.upload_too_large = True
+        raise StopUpload(connection_reset=True)
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        # The multipart envelope adds a few kilobytes around the file itself.
+        if content_length and content_length > self.limit + 64 * 1024:
+            self._refuse()
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self._refuse()
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
