@@ -1,0 +1,1 @@
+"""Web pages (thin: they call services and selectors)."""

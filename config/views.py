@@ -1,0 +1,16 @@
+"""The front door: send each user to where their work is."""
+
+from django.shortcuts import redirect, render
+
+
+def home(request):
+    from competitions.selectors import authorities_for_user, competition_list_public
+    from offers.selectors import organizations_for_user
+
+    user = request.user
+    if user.is_authenticated:
+        if authorities_for_user(user=user).exists():
+            return redirect("competitions:staff_list")
+        if organizations_for_user(user=user).exists():
+            return redirect("offers:my_offers")
+    return render(request, "home.html", {"competitions": competition_list_public()[:12]})
