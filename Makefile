@@ -22,10 +22,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create the virtualenv and install everything (Python packages)
 
-messages: $(STAMP) ## Compile the Polish translations (locale/pl)
-	$(MANAGE) compilemessages -v0 --ignore=.venv
+messages: $(STAMP) ## Compile the Polish translations (locale/pl), if there are any
+	@if compgen -G "locale/*/LC_MESSAGES/*.po" >/dev/null; then $(MANAGE) compilemessages -v0 --ignore=.venv; fi
 
 run: install messages ## Demo on the embedded default: migrate SQLite, load the demo, serve http://127.0.0.1:8000
+	@mkdir -p "$${POZYTEK_VAR_DIR:-var}"
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) load_demo
 	$(MANAGE) runserver 127.0.0.1:$(PORT)

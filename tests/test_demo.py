@@ -1,0 +1,216 @@
+"""The demo that `make run` loads: built through the services, idempotent, with valid
+generated identifiers, intact snapshots and an intact audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from competitions.models import (
+    AttachmentRequirement,
+    Authority,
+    AuthorityRole,
+    Competition,
+    CompetitionState,
+    has_role,
+)
+from competitions.selectors import competition_list_for_staff
+from offers.demo import DEMO_PASSWORD, DEMO_USERS, MAIN_TITLE
+from offers.form import read_offer_from_db
+from offers.identifiers import clean_bank_account, clean_krs, clean_nip, clean_regon
+from offers.models import Offer, OfferState, Organization
+from offers.selectors import offer_list_for_user
+from offers.services import snapshot_hash
+from workflow.audit import audit_events_for
+from workflow.calendar import local_date
+
+pytestmark = pytest.mark.django_db
+
+
+def load() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model._base_manager.count() for model in apps.get_models()}
+
+
+def user(username: str):
+    return get_user_model().objects.get(username=username)
+
+
+def test_load_demo_on_an_empty_database_prints_every_login():
+    assert Authority.objects.count() == 0
+    output = load()
+    assert "Demo loaded" in output
+    assert DEMO_PASSWORD in output
+    for spec in DEMO_USERS:
+        assert f"  {spec.username} " in output
+        assert user(spec.username).check_password(DEMO_PASSWORD)
+    assert Authority.objects.count() == 2
+    states = sorted(Competition.objects.values_list("state", flat=True))
+    assert states == [CompetitionState.DRAFT, CompetitionState.DRAFT, CompetitionState.PUBLISHED]
+    offers = {state: Offer.objects.filter(state=state).count() for state in OfferState.values}
+    assert offers == {"submitted": 3, "withdrawn": 1, "draft": 3, "discarded": 0}
+
+
+def test_a_second_run_creates_nothing_and_says_so():
+    load()
+    before = row_counts()
+    output = load()
+    assert "already loaded; nothing changed" in output
+    assert row_counts() == before
+    assert "urzednik-zory" in output  # the logins are printed every time
+
+
+def test_a_database_with_part_of_the_demo_is_refused_untouched():
+    get_user_model().objects.create_user("cis", password="x" * 12)
+    before = row_counts()
+    with pytest.raises(CommandError, match="not all"):
+        load()
+    assert row_counts() == before
+
+
+def test_the_published_competition_is_the_one_of_demo_md():
+    load()
+    competition = Competition.objects.get(title=MAIN_TITLE)
+    assert competition.authority.name == "Gmina Miejska Dąbrowa Górnicza"
+    assert competition.authority.organ == "Prezydent Miasta Dąbrowy Górniczej"
+    assert competition.accepting_offers()
+    today = timezone.localdate()
+    deadline = local_date(competition.submission_deadline)
+    assert 25 <= (deadline - today).days <= 31
+    # art. 13 ust. 1: 21 days from the last of the three publications, which all lie in the past
+    last = competition.last_publication_date()
+    assert last < today and deadline >= last + dt.timedelta(days=21)
+    assert competition.missing_channels() == []
+    area1, area2 = competition.task_areas.order_by("number")
+
+    def facts(area):
+        return (area.name, area.form, area.budget, area.min_grant, area.max_grant,
+                area.min_own_contribution_pct)
+
+    assert facts(area1) == ("Prowadzenie centrum wsparcia organizacji pozarządowych", "wspieranie",
+                            Decimal("120000.00"), Decimal("20000.00"), Decimal("60000.00"),
+                            Decimal("10.00"))
+    assert facts(area2) == ("Wolontariat i aktywność obywatelska młodzieży", "wspieranie",
+                            Decimal("60000.00"), None, Decimal("15000.00"), Decimal("5.00"))
+    for area in (area1, area2):
+        assert area.pass_threshold_pct == Decimal("60.00")
+        bases = [c.statutory_basis for c in area.criteria.all()]
+        assert bases == [f"art. 15 ust. 1 pkt {n}" for n in range(1, 7)]
+    assert competition.checklist.count() >= 5
+    assert set(competition.required_attachments.values_list("required_for", flat=True)) == {
+        AttachmentRequirement.NO_KRS, AttachmentRequirement.JOINT}
+    assert competition.extra_questions.count() == 1
+    years = set(competition.prior_funding.values_list("year", flat=True))
+    assert years == {today.year - 1, today.year}
+    assert all(p.total_cost >= Decimal("3000000") for p in competition.prior_funding.filter(
+        description__startswith="Wszystkie"))
+    assert competition.announcement_problems() == []
+
+
+def test_roles_and_tenant_isolation():
+    load()
+    dabrowa, zory = Authority.objects.get(slug="dabrowa-gornicza"), Authority.objects.get(slug="zory")
+    assert has_role(user("urzednik"), dabrowa, AuthorityRole.OFFICER)
+    assert has_role(user("prezydent"), dabrowa, AuthorityRole.APPROVER)
+    assert has_role(user("skarbnik"), dabrowa, AuthorityRole.FINANCE)
+    assert not has_role(user("urzednik"), zory, AuthorityRole.OFFICER)
+    assert not has_role(user("urzednik-zory"), dabrowa, AuthorityRole.OFFICER)
+    def seen_by(username):
+        return set(competition_list_for_staff(user=user(username)).values_list("authority__slug", flat=True))
+
+    assert seen_by("urzednik") == {"dabrowa-gornicza"}
+    assert seen_by("urzednik-zory") == {"zory"}
+    # an NGO user sees only their own organisation's offers, drafts included
+    cis_offers = offer_list_for_user(user=user("cis"))
+    assert {o.organization.name for o in cis_offers} == {"Stowarzyszenie CIS Mysłowice"}
+    assert cis_offers.count() == 2
+    assert offer_list_for_user(user=user("redaktor")).count() == 2
+
+
+def test_every_demo_identifier_is_valid_and_generated():
+    load()
+    organizations = list(Organization.objects.all())
+    assert len(organizations) == 6
+    for org in organizations:
+        assert clean_nip(org.nip) == org.nip
+        assert clean_regon(org.regon) == org.regon
+        assert clean_bank_account(org.bank_account) == org.bank_account
+        assert org.email.endswith(".example.org")
+        if org.krs:
+            assert clean_krs(org.krs) == org.krs
+            assert int(org.krs) > 2_000_000  # beyond any number the KRS has issued: never a real entity
+        else:
+            assert org.other_register  # the ordinary association outside the KRS
+    assert len({o.nip for o in organizations}) == len(organizations)
+    assert all(u.email.endswith("@example.org") for u in get_user_model().objects.all())
+
+
+def test_submitted_offers_keep_their_snapshot_hashes_and_the_demo_figures():
+    load()
+    frozen = Offer.objects.filter(state__in=[OfferState.SUBMITTED, OfferState.WITHDRAWN])
+    assert frozen.count() == 4
+    for offer in frozen:
+        assert offer.snapshot and len(offer.snapshot_sha256) == 64
+        assert snapshot_hash(offer.snapshot) == offer.snapshot_sha256
+        submit = next(e for e in audit_events_for(offer) if e.action == "offers.offer.submit")
+        assert submit.payload["sha256"] == offer.snapshot_sha256
+        assert offer.cost_lines.count() == len(offer.snapshot["budget"]["lines"])
+    pomyslowice = Offer.objects.get(title__startswith="POMYSłowice")
+    assert pomyslowice.state == OfferState.SUBMITTED
+    assert pomyslowice.grant_requested == Decimal("39435.00")
+    assert pomyslowice.total_cost == Decimal("43925.00")
+    budget = pomyslowice.snapshot["budget"]
+    assert Decimal(budget["total"]) - Decimal(budget["grant"]) == Decimal("4490.00")
+    task = pomyslowice.snapshot["sections"]["task"]
+    assert (task["start"], task["end"]) == ("2027-06-01", "2027-12-31")
+    results = pomyslowice.snapshot["sections"]["results"]["indicators"]
+    assert [i["target"] for i in results[:3]] == ["40", "16", "3"]
+
+
+def test_drafts_show_their_problems_at_the_exact_line():
+    load()
+    draft = Offer.objects.get(organization__name="Stowarzyszenie „Progress”")
+    assert draft.state == OfferState.DRAFT
+    texts = [p.text() for p in read_offer_from_db(draft).blocking]
+    assert any(t.startswith("V.A line I.1.2: The grant part (12 500,00 zł) exceeds") for t in texts), texts
+    assert any(t.startswith("V.B 2: The grant exceeds the task's maximum of 60 000,00 zł") for t in texts)
+    utw = Offer.objects.get(organization__name__startswith="Uniwersytet Trzeciego Wieku")
+    assert any(p.key.startswith("attachments.") for p in read_offer_from_db(utw).blocking)
+
+
+def test_every_demo_row_has_its_audit_trail_and_the_chains_verify():
+    load()
+    for queryset in (Authority.objects.all(), Competition.objects.all(), Organization.objects.all(),
+                     Offer.objects.all()):
+        for obj in queryset:
+            assert list(audit_events_for(obj)), obj
+    main = Competition.objects.get(title=MAIN_TITLE)
+    actions = [e.action for e in audit_events_for(main)]
+    assert actions[0] == "competitions.competition.create"
+    assert "competitions.competition.approve" in actions and actions[-1] == "competitions.competition.publish"
+    assert actions.count("competitions.competition.record_publication") == 3
+    out = StringIO()
+    call_command("verify_audit", stdout=out)
+    assert "intact" in out.getvalue()
+
+
+def test_the_readme_lists_every_demo_login_and_the_password():
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    assert DEMO_PASSWORD in readme
+    for spec in DEMO_USERS:
+        assert f"| `{spec.username}` |" in readme, spec.username
