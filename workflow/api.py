@@ -86,12 +86,12 @@ class WorkflowViewSetMixin:
 
     @extend_schema(responses=TransitionInfoSerializer(many=True),
                    summary="What the current user may do now, and why not the rest")
-    @action(detail=True, methods=["get"], url_path="transitions")
+    @action(detail=True, methods=["get"], url_path="transitions", pagination_class=None, filter_backends=[])
     def transitions(self, request, *args, **kwargs):
         return Response(transitions_payload(self.get_object(), request.user))
 
     @extend_schema(responses=AuditEventSerializer(many=True), summary="The object's audit trail")
-    @action(detail=True, methods=["get"], url_path="audit")
+    @action(detail=True, methods=["get"], url_path="audit", pagination_class=None, filter_backends=[])
     def audit(self, request, *args, **kwargs):
         events = audit_events_for(self.get_object())
         return Response(AuditEventSerializer(events, many=True).data)
@@ -105,18 +105,6 @@ def transition_action(name: str, *, input_serializer: type[serializers.Serialize
     The response is the object as the viewset's output serializer shows it.
     """
 
-    @extend_schema(
-        request=input_serializer,
-        summary=summary or f"Transition: {name}",
-        responses={
-            200: OpenApiResponse(description="Done; the object after the transition."),
-            400: OpenApiResponse(description="Invalid data, with field- or line-level errors."),
-            403: OpenApiResponse(description="You may not do this."),
-            404: OpenApiResponse(description="No such object for you."),
-            409: OpenApiResponse(description="Not possible in the current state; the reasons are given."),
-        },
-    )
-    @action(detail=True, methods=["post"], url_path=name.replace("_", "-"), url_name=name.replace("_", "-"))
     def endpoint(self, request, *args, **kwargs):
         obj = self.get_object()
         serializer = input_serializer(data=request.data)
@@ -128,5 +116,19 @@ def transition_action(name: str, *, input_serializer: type[serializers.Serialize
             result = service(obj, actor=request.user, **data)
         return Response(self.get_serializer(result).data)
 
+    # DRF maps the HTTP method to the function's __name__ when @action is applied, and the router
+    # drops a route whose name is not an attribute of the viewset: name it first, then decorate.
     endpoint.__name__ = name
-    return endpoint
+    endpoint = action(detail=True, methods=["post"], url_path=name.replace("_", "-"),
+                      url_name=name.replace("_", "-"))(endpoint)
+    return extend_schema(
+        request=input_serializer,
+        summary=summary or f"Transition: {name}",
+        responses={
+            200: OpenApiResponse(description="Done; the object after the transition."),
+            400: OpenApiResponse(description="Invalid data, with field- or line-level errors."),
+            403: OpenApiResponse(description="You may not do this."),
+            404: OpenApiResponse(description="No such object for you."),
+            409: OpenApiResponse(description="Not possible in the current state; the reasons are given."),
+        },
+    )(endpoint)
