@@ -11,7 +11,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -217,12 +219,16 @@ class Competition(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
             return None
         return max(dates[channel] for channel in MANDATORY_CHANNELS)
 
-    def missing_channels(self) -> list[str]:
+    def missing_channel_labels(self) -> list:
+        """The mandatory channels not yet recorded for the current version, as lazy labels."""
         recorded = set(
             self.publications.filter(kind=PublicationKind.ANNOUNCEMENT, version=self.version)
             .values_list("channel", flat=True)
         )
-        return [str(Channel(c).label) for c in MANDATORY_CHANNELS if c not in recorded]
+        return [Channel(c).label for c in MANDATORY_CHANNELS if c not in recorded]
+
+    def missing_channels(self) -> list[str]:
+        return [str(label) for label in self.missing_channel_labels()]
 
     def announcement_problems(self) -> list[Refusal]:
         """What the announcement still lacks (art. 13 ust. 2), each as a human message."""
@@ -283,11 +289,12 @@ class Competition(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
                 "last_publication": self.last_publication_date()}
 
     def publication_problems(self) -> list[Refusal]:
-        missing = self.missing_channels()
+        missing = self.missing_channel_labels()
         if missing:
-            # art. 13 ust. 3: BIP, the noticeboard at the seat and the website, all three
+            # art. 13 ust. 3: BIP, the noticeboard at the seat and the website, all three.
+            # Joined lazily, so that the message reads in Polish and in English (Refusal.as_dict).
             return [Refusal("channels_missing", _("Publication not recorded on: {channels} (art. 13 ust. 3)."),
-                            {"channels": ", ".join(missing)})]
+                            {"channels": format_lazy(", ".join(["{}"] * len(missing)), *missing)})]
         problems = []
         last = self.last_publication_date()
         if self.submission_deadline and last:
@@ -321,16 +328,25 @@ class Competition(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         return {"deadline": self.submission_deadline, "offers_submitted": self.submitted_offer_count()}
 
     def submitted_offer_count(self) -> int:
-        from offers.models import OfferState  # a later stage, read only through its state names
+        from .signals import counts_for
 
-        return self.offers.exclude(state__in=[OfferState.DRAFT, OfferState.DISCARDED, OfferState.WITHDRAWN]).count()
+        return counts_for([self.pk])[self.pk]["submitted"]
+
+    def statutory_cancellation_grounds(self) -> list[str]:
+        """The art. 18a ust. 1 grounds that apply now, as the later stages report them
+        (no offer submitted — offers; no offer formally valid — evaluation)."""
+        from .signals import grounds_for
+
+        if self.state in (CompetitionState.DRAFT, CompetitionState.APPROVED, CompetitionState.PUBLISHED):
+            return []
+        return grounds_for(self)
 
     def cancellation_problems(self) -> list[Refusal]:
         if self.state in (CompetitionState.DRAFT, CompetitionState.APPROVED):
             return []
         if self.cancellation_reservation.strip():
             return []
-        if self.state == CompetitionState.SUBMISSION_CLOSED and self.submitted_offer_count() == 0:
+        if self.statutory_cancellation_grounds():
             return []
         return [Refusal("no_cancellation_ground",
                         _("Cancellation needs an art. 18a ground (no offers, or no valid offer) or a reservation "
@@ -339,14 +355,15 @@ class Competition(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     @transition(field=state,
                 source=[CompetitionState.DRAFT, CompetitionState.APPROVED, CompetitionState.PUBLISHED,
                         CompetitionState.SUBMISSION_CLOSED],
-                target=CompetitionState.CANCELLED, permission=IS_APPROVER, custom={"label": _("Cancel")},
+                target=CompetitionState.CANCELLED, permission=IS_APPROVER,
+                custom={"label": pgettext_lazy("competition transition", "Cancel")},
                 conditions=[guard(lambda c: c.cancellation_problems() or None)])
     def cancel(self, ground: str = ""):
         if self.state in (CompetitionState.DRAFT, CompetitionState.APPROVED):
             ground = CancellationGround.NOT_PUBLISHED
         elif not ground:
-            ground = (CancellationGround.NO_OFFERS if self.submitted_offer_count() == 0
-                      else CancellationGround.RESERVATION)
+            grounds = self.statutory_cancellation_grounds()
+            ground = grounds[0] if grounds else CancellationGround.RESERVATION
         self.cancellation_ground = ground
         return {"ground": ground, "offers_submitted": self.submitted_offer_count()}
 

@@ -14,7 +14,6 @@ from guardian.shortcuts import assign_perm
 from workflow.audit import audit_record
 from workflow.calendar import format_local
 from workflow.errors import Forbidden, InvalidData, WrongState
-from workflow.notifications import notify
 from workflow.permissions import forget
 from workflow.services import transition
 
@@ -22,6 +21,7 @@ from .models import (
     ROLE_PERMISSION,
     Authority,
     AuthorityRole,
+    CancellationGround,
     Channel,
     Competition,
     CompetitionState,
@@ -70,9 +70,12 @@ def _require_editable(competition: Competition) -> None:
 
 def _full_clean(instance) -> None:
     from django.core.exceptions import ValidationError
+    from django_fsm import FSMFieldMixin
 
+    # A protected FSMField refuses even clean_fields() re-assigning it; the state is the machine's business.
+    states = [f.name for f in instance._meta.fields if isinstance(f, FSMFieldMixin)]
     try:
-        instance.full_clean()
+        instance.full_clean(exclude=states)
     except ValidationError as exc:
         raise InvalidData(exc.message_dict) from exc
 
@@ -183,23 +186,10 @@ def competition_extend_deadline(competition: Competition, *, actor, new_deadline
     if errors:
         raise InvalidData(errors)
     with transaction.atomic():
+        # Organisations with unsubmitted drafts are told by offers/receivers.py once this commits.
         competition = transition(competition, "extend_deadline", actor=actor, reason=reason,
                                  new_deadline=new_deadline)
-        _notify_drafts_of_extension(competition)
     return competition
-
-
-def _notify_drafts_of_extension(competition: Competition) -> None:
-    from offers.selectors import draft_holders_for_competition
-
-    subject = _("Deadline extended: {title}").format(title=competition.title)
-    body = _("The deadline for offers in “{title}” ({authority}) is now {deadline}. "
-             "Your draft offer has not been submitted yet.").format(
-        title=competition.title, authority=competition.authority.name,
-        deadline=format_local(competition.submission_deadline))
-    notify(key=f"competition.{competition.pk}.deadline.{competition.submission_deadline:%Y%m%d%H%M}",
-           recipients=draft_holders_for_competition(competition=competition), subject=subject, body=body,
-           link=f"/competitions/{competition.pk}/")
 
 
 def competition_close_due_submissions(now: dt.datetime | None = None) -> list[int]:
@@ -218,6 +208,17 @@ def competition_close_due_submissions(now: dt.datetime | None = None) -> list[in
 
 
 def competition_cancel(competition: Competition, *, actor, reason: str, ground: str = "") -> Competition:
+    errors: dict[str, list[str]] = {}
     if not reason.strip():
-        raise InvalidData({"reason": [_("Give the reason for the cancellation; it is published.")]})
+        errors["reason"] = [_("Give the reason for the cancellation; it is published.")]
+    if ground and ground not in CancellationGround.values:
+        errors["ground"] = [_("Choose one of the grounds for cancellation.")]
+    elif ground in (CancellationGround.NO_OFFERS, CancellationGround.NO_VALID_OFFERS) and (
+        ground not in competition.statutory_cancellation_grounds()
+    ):
+        errors["ground"] = [_("This ground does not apply to the competition now.")]
+    elif ground == CancellationGround.RESERVATION and not competition.cancellation_reservation.strip():
+        errors["ground"] = [_("The announcement reserves no right to cancel.")]
+    if errors:
+        raise InvalidData(errors)
     return transition(competition, "cancel", actor=actor, reason=reason, ground=ground)

@@ -46,6 +46,7 @@ from .models import (
     TaskArea,
     has_role,
 )
+from .signals import counts_for
 from .selectors import (
     PUBLIC_STATES,
     authorities_for_user,
@@ -165,11 +166,6 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
     competition = competition_get(user=request.user, pk=pk)
     areas = list(competition.task_areas.all())
     accepting = competition.accepting_offers()
-    organizations = []
-    if accepting and request.user.is_authenticated:
-        from offers.selectors import organizations_for_user
-
-        organizations = list(organizations_for_user(user=request.user, perm="edit_offers"))
     return render(request, "competitions/public_detail.html", {
         "competition": competition,
         "areas": areas,
@@ -182,32 +178,22 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "extensions": _extensions(competition),
         "cancellation": _cancellation(competition),
         "accepting": accepting,
-        "organizations": organizations,
         "preview": competition.state not in PUBLIC_STATES or not competition.is_active,
     })
 
 
 # --- the office: list and announcement -----------------------------------------------------------
 
-def _with_offer_counts(queryset):
-    """Offers per state for every competition of the list, in the same single query."""
-    from offers.models import Offer, OfferState
-
-    counts = {}
-    for state in (OfferState.SUBMITTED, OfferState.DRAFT, OfferState.WITHDRAWN):
-        subquery = (Offer.objects.filter(competition=OuterRef("pk"), state=state).order_by()
-                    .values("competition").annotate(n=Count("pk")).values("n"))
-        counts[f"offers_{state}"] = Coalesce(Subquery(subquery, output_field=IntegerField()), Value(0))
-    return queryset.annotate(**counts)
-
-
 @login_required
 def staff_list(request: HttpRequest) -> HttpResponse:
     authorities = list(authorities_for_user(user=request.user))
     if not authorities:
         raise NotFound()
-    competitions = _with_offer_counts(competition_list_for_staff(user=request.user)).order_by(
-        "-year", "-created_at", "-pk")
+    competitions = list(competition_list_for_staff(user=request.user).order_by("-year", "-created_at", "-pk"))
+    # how many offers came in, as the offers stage reports it (one query for the whole list)
+    counts = counts_for([c.pk for c in competitions])
+    for competition in competitions:
+        competition.offer_counts = counts[competition.pk]
     officer_of = [a for a in authorities if has_role(request.user, a, AuthorityRole.OFFICER)]
     return render(request, "competitions/staff_list.html", {
         "competitions": competitions, "authorities": authorities, "can_create": bool(officer_of),
@@ -263,15 +249,13 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _office_context(request: HttpRequest, competition: Competition, **bound) -> dict:
     user = request.user
-    from offers.selectors import offer_counts
-
     is_officer = has_role(user, competition.authority, AuthorityRole.OFFICER)
     is_approver = has_role(user, competition.authority, AuthorityRole.APPROVER)
     areas = list(competition.task_areas.all())
     transitions = {t.name: t for t in available_transitions(competition, user)}
     shown = {name: t for name, t in transitions.items()
              if t.allowed or (t.reasons and t.reasons[0].code not in ("wrong_state", "forbidden"))}
-    counts = offer_counts(competition=competition)
+    counts = counts_for([competition.pk])[competition.pk]
     publications = list(competition.publications.select_related("recorded_by"))
     recorded = {p.channel for p in publications
                 if p.kind == PublicationKind.ANNOUNCEMENT and p.version == competition.version}
@@ -307,7 +291,7 @@ def _office_context(request: HttpRequest, competition: Competition, **bound) -> 
         "error": bound.get("error"),
         "error_at": bound.get("error_at"),
         "offer_counts": {
-            "submitted": counts.get("submitted", 0), "draft": counts.get("draft", 0),
+            "submitted": counts.get("submitted", 0), "draft": counts.get("drafts", 0),
             "withdrawn": counts.get("withdrawn", 0),
         },
         "offers_visible": competition.state in OFFERS_VISIBLE_STATES,

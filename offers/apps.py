@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class OffersConfig(AppConfig):
     name = "offers"
     verbose_name = _("Organisations and offers")
+
+    def ready(self):
+        from . import receivers  # noqa: F401

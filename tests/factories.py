@@ -105,7 +105,7 @@ class TaskAreaFactory(factory.django.DjangoModelFactory):
         model = TaskArea
 
     competition = factory.SubFactory(CompetitionFactory, with_areas=False)
-    number = factory.Sequence(lambda n: n + 1)
+    number = factory.LazyAttribute(lambda a: a.competition.task_areas.count() + 1)
     name = "Prowadzenie centrum wsparcia organizacji pozarządowych"
     sphere = "wspieranie_ngo"
     form = "wspieranie"

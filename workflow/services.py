@@ -24,7 +24,7 @@ from .audit import audit_record
 from .errors import Forbidden, InvalidData, NotFound, Refusal, WrongState
 from .guards import explain_conditions
 from .rules import Rule
-from .signals import transition_committed
+from .signals import transition_committed, transition_guard
 
 
 def _fsm_meta(instance: models.Model, name: str):
@@ -39,18 +39,27 @@ def state_of(instance: models.Model, meta) -> str:
     return meta.field.get_state(instance)
 
 
+# The *_label_lazy forms keep gettext_lazy labels unrendered, so that a Refusal built with them
+# reads in Polish as message_pl and in English as message_en, whatever language is active.
+def state_label_lazy(meta, state: str):
+    return dict(meta.field.flatchoices).get(state, state)
+
+
 def state_label(instance: models.Model, meta, state: str) -> str:
-    choices = dict(meta.field.flatchoices)
-    return str(choices.get(state, state))
+    return str(state_label_lazy(meta, state))
 
 
-def transition_label(instance: models.Model, name: str, meta=None) -> str:
+def transition_label_lazy(instance: models.Model, name: str, meta=None):
     meta = meta or _fsm_meta(instance, name)
     for transition in meta.transitions.values():
         label = (transition.custom or {}).get("label")
         if label:
-            return str(label)
+            return label
     return name.replace("_", " ")
+
+
+def transition_label(instance: models.Model, name: str, meta=None) -> str:
+    return str(transition_label_lazy(instance, name, meta))
 
 
 def role_for(permission: Any, instance: models.Model, actor) -> str | None:
@@ -88,13 +97,16 @@ def _check(instance: models.Model, name: str, actor) -> tuple[Any, str, str | No
         refusal = Refusal(
             "wrong_state",
             _("“{action}” is not possible while the state is “{state}”."),
-            {"action": transition_label(instance, name, meta), "state": state_label(instance, meta, source)},
+            {"action": transition_label_lazy(instance, name, meta), "state": state_label_lazy(meta, source)},
         )
         return None, source, None, [refusal], []
     role = role_for(fsm_transition.permission, instance, actor)
     if role is None:
         return fsm_transition, source, None, [Refusal("forbidden", _("You may not do this."))], []
-    return fsm_transition, source, role, [], explain_conditions(fsm_transition.conditions, instance)
+    refusals = explain_conditions(fsm_transition.conditions, instance)
+    for _receiver, extra in transition_guard.send(sender=type(instance), instance=instance, name=name):
+        refusals.extend(extra or [])
+    return fsm_transition, source, role, [], refusals
 
 
 def available_transitions(instance: models.Model, actor) -> list[Availability]:
