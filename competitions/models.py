@@ -394,6 +394,7 @@ class PublicationKind(models.TextChoices):
     ANNOUNCEMENT = "announcement", _("announcement")
     AMENDMENT = "amendment", _("change of the announcement")
     CANCELLATION = "cancellation", _("cancellation")
+    RESULTS = "results", _("results (art. 15 ust. 2h)")
 
 
 class PublicationRecord(models.Model):
@@ -470,6 +471,10 @@ class TaskArea(models.Model):
     pass_threshold_pct = models.DecimalField(
         _("pass threshold (% of maximum points)"), max_digits=5, decimal_places=2, default=Decimal("60.00"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))])
+    tie_break_criterion = models.ForeignKey(
+        "Criterion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("tie-break criterion"),
+        help_text=_("With equal points, the higher mean of this criterion ranks first; then the earlier submission."))
     tie_break = models.TextField(_("tie-break rule"), blank=True,
                                  default="Przy równej liczbie punktów decyduje wyższa ocena kryterium kalkulacji "
                                          "kosztów, a następnie wcześniejsze złożenie oferty.")

@@ -3,9 +3,11 @@ audited; state changes go through workflow.services.transition."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import mimetypes
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +26,7 @@ from workflow.permissions import forget, has_object_perm
 from workflow.services import transition
 
 from .form import DATA_SECTION_KEYS, read_offer_from_db
+from .signals import change_allowed
 from .models import (
     ROLE_PERMISSIONS,
     CostLine,
@@ -76,10 +79,9 @@ def organization_register(*, user, function: str = "", **fields: Any) -> Organiz
     if "bank_account" in fields and fields["bank_account"]:
         from .identifiers import clean_bank_account
 
-        try:
+        # if it does not clean, the field's validator reports it below with every other field's error
+        with contextlib.suppress(ValueError):
             fields["bank_account"] = clean_bank_account(fields["bank_account"])
-        except ValueError as exc:
-            raise InvalidData({"bank_account": [str(exc)]}) from exc
     organization = Organization(**fields)
     _clean(organization)
     if not organization.krs and not organization.other_register:
@@ -104,10 +106,9 @@ def organization_update(*, organization: Organization, actor, **fields: Any) -> 
     if fields.get("bank_account"):
         from .identifiers import clean_bank_account
 
-        try:
+        # if it does not clean, the field's validator reports it in _clean with every other field's error
+        with contextlib.suppress(ValueError):
             fields["bank_account"] = clean_bank_account(fields["bank_account"])
-        except ValueError as exc:
-            raise InvalidData({"bank_account": [str(exc)]}) from exc
     with transaction.atomic():
         organization = Organization.objects.select_for_update().get(pk=organization.pk)
         changed = {k: v for k, v in fields.items() if getattr(organization, k) != v}
@@ -229,12 +230,26 @@ def offer_create(*, task_area: TaskArea, organization: Organization, actor) -> O
     return offer
 
 
-def _require_editable_draft(offer: Offer, actor) -> None:
+def _require_editable_draft(offer: Offer, actor, key: str = "") -> None:
     if not has_object_perm(actor, "edit_offers", offer.organization):
         raise Forbidden(_("You do not draft offers for {organization}.").format(organization=offer.organization.name))
+    if offer.state == OfferState.SUBMITTED and key and change_allowed(offer, key):
+        return  # a later stage (a call to remedy) lets the offeror change this part
     if offer.state != OfferState.DRAFT:
         raise WrongState(_("The offer is {state}; it can no longer be changed.").format(
             state=offer.get_state_display()), code="not_draft")
+
+
+def _without_nul(value: Any) -> Any:
+    """U+0000 means nothing in a form's text, and PostgreSQL's jsonb cannot store it (a 500, not a
+    field error): drop it from every key and string of a section."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
 
 
 def offer_save_section(*, offer: Offer, actor, key: str, data: Any, base_revision: int | None) -> OfferSection:
@@ -251,10 +266,10 @@ def offer_save_section(*, offer: Offer, actor, key: str, data: Any, base_revisio
     if len(encoded.encode("utf-8")) > MAX_SECTION_BYTES:
         raise InvalidData({key: [_("This section is too long to save ({size} kB, at most {limit} kB).").format(
             size=len(encoded) // 1000, limit=MAX_SECTION_BYTES // 1000)]})
-    data = json.loads(encoded)
+    data = _without_nul(json.loads(encoded))
     with transaction.atomic():
         locked = Offer.objects.select_for_update().select_related("organization", "competition").get(pk=offer.pk)
-        _require_editable_draft(locked, actor)
+        _require_editable_draft(locked, actor, key)
         section, _created = OfferSection.objects.select_for_update().get_or_create(offer=locked, key=key)
         if base_revision is not None and section.revision != base_revision:
             raise EditConflict(theirs={
@@ -324,7 +339,7 @@ def attachment_add(*, offer: Offer, actor, upload, requirement_id: int | None = 
         digest.update(chunk)
     with transaction.atomic():
         locked = Offer.objects.select_for_update().select_related("organization").get(pk=offer.pk)
-        _require_editable_draft(locked, actor)
+        _require_editable_draft(locked, actor, "attachments")
         attachment = OfferAttachment(
             offer=locked, requirement=requirement, filename=os.path.basename(upload.name)[:255],
             content_type=ALLOWED_ATTACHMENT_TYPES[extension][0] or mimetypes.guess_type(upload.name)[0] or "",
@@ -341,7 +356,7 @@ def attachment_add(*, offer: Offer, actor, upload, requirement_id: int | None = 
 def attachment_remove(*, attachment: OfferAttachment, actor) -> None:
     with transaction.atomic():
         locked = Offer.objects.select_for_update().select_related("organization").get(pk=attachment.offer_id)
-        _require_editable_draft(locked, actor)
+        _require_editable_draft(locked, actor, "attachments")
         attachment.removed_at = timezone.now()
         attachment.save(update_fields=["removed_at"])
         audit_record(subject=locked, action="offers.offer.remove_attachment", actor=actor, actor_role="ngo_editor",
@@ -384,6 +399,19 @@ def snapshot_hash(snapshot: dict[str, Any]) -> str:
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
+def _write_cost_lines(offer: Offer, lines: list[dict], replace: bool = False) -> None:
+    """The V.A lines of the frozen content as rows, for the stages that follow. They are a
+    projection of the snapshot (which is kept), so a refreeze writes them anew."""
+    if replace:
+        CostLine.objects.filter(offer=offer).delete()
+    CostLine.objects.bulk_create([
+        CostLine(offer=offer, position=i, label=line["label"], group=line["group"], name=line["name"][:500],
+                 unit=line["unit"][:100], unit_cost=line["unit_cost"], units=line["units"], value=line["value"],
+                 grant_part=line["grant_part"] or 0, year_values=line["years"])
+        for i, line in enumerate(lines, start=1)
+    ])
+
+
 def offer_submit(offer: Offer, *, actor, reason: str = "") -> Offer:
     """Submit: refused one minute after the deadline by the server clock; freezes the content,
     stores its SHA-256, writes out the cost lines and e-mails the receipt."""
@@ -394,13 +422,9 @@ def offer_submit(offer: Offer, *, actor, reason: str = "") -> Offer:
         snapshot["submitted_by"] = actor.pk
         locked.snapshot, locked.snapshot_sha256, locked.submitted_by = snapshot, snapshot_hash(snapshot), actor
         budget = snapshot["budget"]
-        locked.total_cost, locked.grant_requested = budget["total"], budget["grant"]
-        CostLine.objects.bulk_create([
-            CostLine(offer=locked, position=i, label=line["label"], group=line["group"], name=line["name"][:500],
-                     unit=line["unit"][:100], unit_cost=line["unit_cost"], units=line["units"], value=line["value"],
-                     grant_part=line["grant_part"] or 0, year_values=line["years"])
-            for i, line in enumerate(budget["lines"], start=1)
-        ])
+        # Decimal, not the snapshot's strings: the returned offer is used as it is, unreloaded
+        locked.total_cost, locked.grant_requested = Decimal(budget["total"]), Decimal(budget["grant"])
+        _write_cost_lines(locked, budget["lines"])
         return {"sha256": locked.snapshot_sha256, "grant_requested": budget["grant"], "total_cost": budget["total"]}
 
     with transaction.atomic():
@@ -433,3 +457,29 @@ def offer_copy(*, offer: Offer, actor, task_area: TaskArea) -> Offer:
         offer_save_section(offer=new, actor=actor, key=key, data=data, base_revision=current or 0)
     new.refresh_from_db()
     return new
+
+
+def offer_refreeze(*, offer: Offer, actor, reason: str) -> Offer:
+    """Freeze a submitted offer again after a change a later stage allowed (a remedy): a new
+    snapshot and hash, the cost lines written out again; the previous hash stays in the trail."""
+    with transaction.atomic():
+        locked = Offer.objects.select_for_update().select_related("competition__authority", "task_area",
+                                                                  "organization").get(pk=offer.pk)
+        if locked.state != OfferState.SUBMITTED:
+            raise WrongState(_("Only a submitted offer is frozen again."), code="not_submitted")
+        previous = locked.snapshot_sha256
+        snapshot = offer_snapshot(locked)
+        snapshot["submitted_at"] = canonical(locked.submitted_at)
+        snapshot["submitted_by"] = locked.submitted_by_id
+        snapshot["refrozen"] = {"at": canonical(timezone.now()), "by": actor.pk, "reason": reason,
+                                "previous_sha256": previous}
+        locked.snapshot, locked.snapshot_sha256 = snapshot, snapshot_hash(snapshot)
+        budget = snapshot["budget"]
+        locked.total_cost, locked.grant_requested = Decimal(budget["total"]), Decimal(budget["grant"])
+        locked.save(update_fields=["snapshot", "snapshot_sha256", "total_cost", "grant_requested", "updated_at"])
+        _write_cost_lines(locked, budget["lines"], replace=True)
+        audit_record(subject=locked, action="offers.offer.refreeze", actor=actor, actor_role="ngo_signatory",
+                     subject_locked=True, reason=reason,
+                     payload={"previous_sha256": previous, "sha256": locked.snapshot_sha256,
+                              "grant_requested": budget["grant"], "total_cost": budget["total"]})
+    return locked

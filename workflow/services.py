@@ -148,7 +148,7 @@ def transition(instance: models.Model, name: str, *, actor, reason: str = "", pa
             state_refusals = [r for r in guard_refusals if "errors" not in r.params]
             if state_refusals or not field_errors:
                 raise WrongState(refusals=guard_refusals)
-            raise InvalidData(field_errors, message=guard_refusals[0].message, code=guard_refusals[0].code)
+            raise InvalidData(field_errors, message=guard_refusals[0].text(), code=guard_refusals[0].code)
         try:
             result = getattr(locked, name)(**kwargs)
         except TransitionNotAllowed as exc:  # a guard changed its mind between explain and run

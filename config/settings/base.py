@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "workflow",
     "competitions",
     "offers",
+    "evaluation",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "close-submissions": {"task": "competitions.tasks.close_due_submissions", "schedule": 60.0},
+    "expire-remedies": {"task": "evaluation.tasks.expire_remedies", "schedule": 300.0},
+    "expire-updates": {"task": "evaluation.tasks.expire_updates", "schedule": 300.0},
 }
 
 REST_FRAMEWORK = {

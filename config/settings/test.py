@@ -13,3 +13,6 @@ CELERY_BROKER_URL = "memory://"
 PRIVATE_STORAGE_ROOT = Path(tempfile.mkdtemp(prefix="pozytek-test-private-"))
 STORAGES = {**STORAGES, "default": {**STORAGES["default"], "OPTIONS": {"location": str(PRIVATE_STORAGE_ROOT)}}}
 DEBUG = False
+# Tests assert English source strings; tests/test_translations.py checks the Polish default
+# explicitly (with settings.LANGUAGE_CODE = "pl").
+LANGUAGE_CODE = "en"
