@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from guardian.shortcuts import get_objects_for_user
 
 from workflow.errors import NotFound
 
-from .models import ROLE_PERMISSION, Authority, AuthorityRole, Competition, CompetitionState, TaskArea, has_role
+from .models import (
+    ROLE_PERMISSION,
+    Authority,
+    AuthorityRole,
+    CancellationGround,
+    Competition,
+    CompetitionState,
+    TaskArea,
+    has_role,
+)
 
 PUBLIC_STATES = (CompetitionState.PUBLISHED, CompetitionState.SUBMISSION_CLOSED, CompetitionState.CANCELLED)
+# A draft withdrawn before publication is cancelled too, but was never announced: it stays private.
+PUBLIC = Q(state__in=PUBLIC_STATES) & ~Q(cancellation_ground=CancellationGround.NOT_PUBLISHED)
+
+
+def is_public(competition: Competition) -> bool:
+    return (competition.is_active and competition.state in PUBLIC_STATES
+            and competition.cancellation_ground != CancellationGround.NOT_PUBLISHED)
 
 
 def authorities_for_user(*, user, role: str | None = None) -> QuerySet[Authority]:
@@ -33,7 +49,7 @@ def _with_total_funds(queryset: QuerySet[Competition]) -> QuerySet[Competition]:
 
 
 def competition_list_public(*, authority: Authority | None = None) -> QuerySet[Competition]:
-    queryset = Competition.objects.filter(is_active=True, state__in=PUBLIC_STATES, authority__is_active=True)
+    queryset = Competition.objects.filter(PUBLIC, is_active=True, authority__is_active=True)
     if authority is not None:
         queryset = queryset.filter(authority=authority)
     return _with_total_funds(queryset.select_related("authority").prefetch_related("task_areas"))
@@ -61,6 +77,6 @@ def competition_get(*, user, pk) -> Competition:
         raise NotFound() from exc
     if competition_is_staff(user=user, competition=competition):
         return competition
-    if competition.is_active and competition.state in PUBLIC_STATES:
+    if is_public(competition):
         return competition
     raise NotFound()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +81,7 @@ DECLARATIONS = (
 # --- reading what was typed ------------------------------------------------------------------------
 
 _MONEY_RE = re.compile(r"^-?\d+(\.\d+)?$")
+_SPACES_RE = re.compile(r"\s+")
 
 
 def parse_decimal(value: Any, *, places: int = 2) -> tuple[Decimal | None, Any]:
@@ -93,7 +94,8 @@ def parse_decimal(value: Any, *, places: int = 2) -> tuple[Decimal | None, Any]:
     if isinstance(value, int | Decimal):
         number = Decimal(value)
     else:
-        text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace("zł", "").replace("zl", "")
+        # any space groups thousands: " ", no-break (U+00A0), narrow no-break (U+202F), thin (U+2009)…
+        text = _SPACES_RE.sub("", str(value)).replace("zł", "").replace("zl", "")
         if text == "":
             return None, None
         if "," in text and "." in text:
@@ -141,10 +143,10 @@ def money(value: Decimal | None) -> str:
     return f"{sign}{' '.join(groups)},{cents} zł"
 
 
-def pct(part: Decimal, total: Decimal) -> Decimal:
+def pct(part: Decimal, total: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
     if not total:
         return ZERO
-    return (Decimal(100) * part / total).quantize(CENT, rounding=ROUND_HALF_UP)
+    return (Decimal(100) * part / total).quantize(CENT, rounding=rounding)
 
 
 @dataclass
@@ -220,8 +222,13 @@ class Budget:
         return self.grant + sum(self.sources.values(), ZERO)
 
     def rows(self) -> list[dict[str, Any]]:
-        """The V.B table: value and share of each row; the last share is the remainder so
-        that the shares sum to exactly 100.00 (DOMAIN.md §3.4 rule 4)."""
+        """The V.B table: value and share of each row (DOMAIN.md §3.4 rule 4).
+
+        When the sources add up to the total, the shares of rows 2, 3 and 4 sum to exactly
+        100.00 and those of 3.1 and 3.2 to row 3: the last non-zero row of each group takes
+        the remainder, so that a row worth 0,00 zł never shows -0.01 %. When the sources do
+        not add up (a problem the form reports), each share is simply its own percentage.
+        """
         total = self.total
         values = [
             ("1", _("Total cost of the task"), total),
@@ -231,17 +238,19 @@ class Budget:
             ("3.2", _("own non-financial contribution (personal and in-kind)"), self.own_non_financial),
             ("4", _("Payments from beneficiaries"), self.sources["beneficiary_payments"]),
         ]
-        grant_pct = pct(self.grant, total)
-        own_pct = pct(self.own_contribution, total)
-        fin_pct = pct(self.own_financial, total)
-        shares = {
-            "1": Decimal("100.00") if total else ZERO,
-            "2": grant_pct,
-            "3": own_pct,
-            "3.1": fin_pct,
-            "3.2": (own_pct - fin_pct) if total else ZERO,
-            "4": (Decimal("100.00") - grant_pct - own_pct) if total else ZERO,
-        }
+        value_of = {n: v for n, _label, v in values}
+        shares = {n: pct(v, total) for n, v in value_of.items()}
+        shares["1"] = Decimal("100.00") if total else ZERO
+
+        def remainder(whole: Decimal, parts: tuple[str, ...]) -> None:
+            nonzero = [n for n in parts if value_of[n]]
+            if nonzero:
+                last = nonzero[-1]
+                shares[last] = whole - sum((shares[n] for n in parts if n != last), ZERO)
+
+        if total and self.sources_total == total:
+            remainder(Decimal("100.00"), ("2", "3", "4"))
+            remainder(shares["3"], ("3.1", "3.2"))
         return [{"number": n, "label": label, "value": v, "pct": shares[n]} for n, label, v in values]
 
 
@@ -484,12 +493,12 @@ class _Reader:
         for action in actions:
             # §3.4 rule 9: every action has at least one cost line
             if not any(line.action_key == action.key and line.group == "action" for line in lines):
-                self.problem("costs", "costs.lines", _("Action {label} “{name}” has no cost line."),
-                             label=action.label, name=action.name or "…")
+                self.problem("costs", "costs.lines", _("Action {action} “{name}” has no cost line."),
+                             action=action.label, name=action.name or "…")
             if action.non_party and any(line.action_key == action.key for line in lines):
                 self.problem("costs", "costs.lines",
-                             _("Action {label} is carried out by an entity that is not a party to the contract; "
-                               "its costs are flagged for the committee."), label=action.label, warning=True)
+                             _("Action {action} is carried out by an entity that is not a party to the contract; "
+                               "its costs are flagged for the committee."), action=action.label, warning=True)
         action_total = sum((line.value or ZERO for line in lines if line.group == "action"), ZERO)
         admin_total = sum((line.value or ZERO for line in lines if line.group == "admin"), ZERO)
 
@@ -532,31 +541,33 @@ class _Reader:
                            "than the total cost (art. 5 ust. 4 pkt 2)."), "V.B 2")
         if area.form == "powierzenie" and grant > total:
             self.problem("sources", "sources.grant", _("The grant cannot exceed the total cost."), "V.B 2")
-        if area.min_own_contribution_pct is not None:
-            share = pct(budget.own_contribution, total)
-            if share < area.min_own_contribution_pct:
-                needed = (total * area.min_own_contribution_pct / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-                self.problem("sources", "sources.own_financial",
-                             _("The own contribution is {share}% of the cost; the announcement requires at least "
-                               "{min}% ({needed}), {gap} more."), "V.B 3", share=share,
-                             min=area.min_own_contribution_pct, needed=money(needed),
-                             gap=money(needed - budget.own_contribution))
-        if area.min_own_financial_pct is not None:
-            share = pct(budget.own_financial, total)
-            if share < area.min_own_financial_pct:
-                self.problem("sources", "sources.own_financial",
-                             _("The own financial contribution is {share}% of the cost; at least {min}% is "
-                               "required."), "V.B 3.1", share=share, min=area.min_own_financial_pct)
+        # The limits are compared exactly, not after rounding the share to 0.01 %: on 1 000 000,00 zł
+        # a share of 9.995 % rounds to 10.00 % yet lacks 50,00 zł. Shown shares round away from the limit.
+        min_own, min_financial, max_admin = (area.min_own_contribution_pct, area.min_own_financial_pct,
+                                              area.max_admin_costs_pct)
+        if min_own is not None and budget.own_contribution * 100 < total * min_own:
+            needed = (total * area.min_own_contribution_pct / 100).quantize(CENT, rounding=ROUND_CEILING)
+            self.problem("sources", "sources.own_financial",
+                         _("The own contribution is {share}% of the cost; the announcement requires at least "
+                           "{min}% ({needed}), {gap} more."), "V.B 3",
+                         share=pct(budget.own_contribution, total, rounding=ROUND_FLOOR),
+                         min=area.min_own_contribution_pct, needed=money(needed),
+                         gap=money(needed - budget.own_contribution))
+        if min_financial is not None and budget.own_financial * 100 < total * min_financial:
+            self.problem("sources", "sources.own_financial",
+                         _("The own financial contribution is {share}% of the cost; at least {min}% is "
+                           "required."), "V.B 3.1", share=pct(budget.own_financial, total, rounding=ROUND_FLOOR),
+                         min=area.min_own_financial_pct)
         # §3.4 rule 7: administrative costs capped by the announcement
-        if area.max_admin_costs_pct is not None and budget.admin_total:
-            limit = (total * area.max_admin_costs_pct / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-            if budget.admin_total > limit:
-                self.problem("costs", "costs.admin_total",
-                             _("Administrative costs are {admin}, {share}% of the total; at most {max}% ({limit}) "
-                               "is allowed, {excess} too much."), "V.A II",
-                             admin=money(budget.admin_total), share=pct(budget.admin_total, total),
-                             max=area.max_admin_costs_pct, limit=money(limit),
-                             excess=money(budget.admin_total - limit))
+        if max_admin is not None and budget.admin_total and budget.admin_total * 100 > total * max_admin:
+            limit = (total * area.max_admin_costs_pct / 100).quantize(CENT, rounding=ROUND_FLOOR)
+            self.problem("costs", "costs.admin_total",
+                         _("Administrative costs are {admin}, {share}% of the total; at most {max}% ({limit}) "
+                           "is allowed, {excess} too much."), "V.A II",
+                         admin=money(budget.admin_total),
+                         share=pct(budget.admin_total, total, rounding=ROUND_CEILING),
+                         max=area.max_admin_costs_pct, limit=money(limit),
+                         excess=money(budget.admin_total - limit))
 
     def read_partners(self, budget: Budget):
         section = self.data["partners"]

@@ -105,7 +105,8 @@ def validate_bank_account(value):
 
 
 def generate_krs(rng) -> str:
-    return f"{rng.randint(900000, 999999):010d}"
+    # Far above any number the register has issued (about 1.2 million by 2026), so never a real entry.
+    return f"{rng.randint(9_900_000, 9_999_999):010d}"
 
 
 def generate_nip(rng) -> str:

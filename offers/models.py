@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 from guardian.models import UserObjectPermissionBase
 
-from competitions.models import MONEY, Competition, TaskArea, deadline_open
+from competitions.models import MONEY, Competition, CompetitionState, TaskArea, deadline_open
 from workflow.calendar import format_local
 from workflow.errors import Refusal
 from workflow.guards import guard
@@ -165,7 +165,7 @@ def _deadline_guard(offer: Offer):
     competition = offer.competition
     if competition.state != "published":
         return Refusal("competition_not_open", _("The competition is not accepting offers ({state})."),
-                       {"state": competition.get_state_display()})
+                       {"state": CompetitionState(competition.state).label})
     if not deadline_open(competition.submission_deadline):
         # hard rule 2: refused by the server clock, whatever the scheduler did
         return Refusal("deadline_passed", _("The deadline for offers passed at {deadline}."),

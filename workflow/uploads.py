@@ -24,9 +24,10 @@ class LimitedUploadHandler(FileUploadHandler):
         raise StopUpload(connection_reset=True)
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        # The multipart envelope adds a few kilobytes around the file itself.
-        if content_length and content_length > self.limit + 64 * 1024:
-            self._refuse()
+        # Not refused here: StopUpload raised from handle_raw_input escapes Django's multipart
+        # parser (a 500, before even the CSRF token is read). The small fields in front of the
+        # file are parsed, and receive_data_chunk stops the upload as soon as it passes the limit.
+        return None
 
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
