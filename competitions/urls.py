@@ -15,7 +15,6 @@ urlpatterns = [
     path("office/<int:pk>/edit/", views.staff_edit, name="staff_edit"),
     path("office/<int:pk>/action/", views.staff_transition, name="staff_transition"),
     path("office/<int:pk>/publications/", views.staff_publication, name="staff_publication"),
-    path("office/<int:pk>/offers/", views.staff_offers, name="staff_offers"),
     path("office/<int:pk>/audit/", views.staff_audit, name="staff_audit"),
     path("office/<int:pk>/<slug:kind>/new/", views.item_edit, name="item_new"),
     path("office/<int:pk>/<slug:kind>/<int:item_pk>/", views.item_edit, name="item_edit"),

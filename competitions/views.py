@@ -14,8 +14,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -46,7 +44,6 @@ from .models import (
     TaskArea,
     has_role,
 )
-from .signals import counts_for
 from .selectors import (
     PUBLIC_STATES,
     authorities_for_user,
@@ -64,6 +61,7 @@ from .services import (
     competition_update,
     publication_record,
 )
+from .signals import counts_for
 
 PUBLIC_PAGE_SIZE = 50
 # Before the deadline the authority sees how many offers came in, not what they say.
@@ -510,29 +508,7 @@ def item_remove(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpR
                    "criteria_count": instance.criteria.count() if spec.model is TaskArea else 0})
 
 
-# --- after the deadline: the offers; and the audit trail ------------------------------------------
-
-@login_required
-def staff_offers(request: HttpRequest, pk: int) -> HttpResponse:
-    from offers.models import OfferState
-    from offers.selectors import offer_counts, offer_list_for_competition
-
-    competition = _staff_competition(request, pk)
-    offers = list(offer_list_for_competition(user=request.user, competition=competition))
-    counts = offer_counts(competition=competition)
-    visible = competition.state in OFFERS_VISIBLE_STATES
-    return render(request, "competitions/staff_offers.html", {
-        "competition": competition,
-        "offers": offers,
-        "visible": visible,
-        "counts": [(OfferState(state).label, counts.get(state, 0))
-                   for state in (OfferState.SUBMITTED, OfferState.WITHDRAWN, OfferState.DRAFT)],
-        "total_requested": sum((o.grant_requested or Decimal("0") for o in offers
-                                if o.state == OfferState.SUBMITTED), Decimal("0.00")),
-        "total_cost": sum((o.total_cost or Decimal("0") for o in offers
-                           if o.state == OfferState.SUBMITTED), Decimal("0.00")),
-    })
-
+# --- the audit trail (the offers of a competition are the offers stage's page: offers.views.staff_offers) ---
 
 def _detail(event) -> str:
     """A short human note on what an event fixed, where its payload says more than its name."""

@@ -26,7 +26,6 @@ from workflow.permissions import forget, has_object_perm
 from workflow.services import transition
 
 from .form import DATA_SECTION_KEYS, read_offer_from_db
-from .signals import change_allowed
 from .models import (
     ROLE_PERMISSIONS,
     CostLine,
@@ -40,6 +39,7 @@ from .models import (
     Representation,
     RepresentationRole,
 )
+from .signals import change_allowed
 
 MAX_SECTION_BYTES = 400_000
 ALLOWED_ATTACHMENT_TYPES = {

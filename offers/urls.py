@@ -6,6 +6,7 @@ app_name = "offers"
 
 urlpatterns = [
     # the organisation and its people
+    path("competitions/office/<int:pk>/offers/", views.staff_offers, name="staff_offers"),
     path("ngo/register/", views.register, name="register"),
     path("ngo/", views.organizations, name="organizations"),
     path("ngo/<int:pk>/", views.organization_detail, name="organization"),

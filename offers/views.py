@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from competitions.models import TaskArea
-from competitions.selectors import competition_get
+from competitions.selectors import competition_get, competition_is_staff
 from workflow.calendar import format_local, local
 from workflow.errors import EditConflict, Forbidden, InvalidData, NotFound, WrongState
 from workflow.permissions import has_object_perm
@@ -1253,3 +1253,27 @@ def offer_versions(request, pk):
             "can_edit": _can_edit(offer, request.user),
         },
     )
+
+
+# --- the authority's staff: the offers of a competition, after the deadline -------------------------
+
+
+@ngo_login_required
+def staff_offers(request, pk: int):
+    """The offers of a competition for its authority's staff (after the deadline only counts
+    before it). A page of the offers stage, reached from the competition's office page."""
+    competition = competition_get(user=request.user, pk=pk)
+    if not competition_is_staff(user=request.user, competition=competition):
+        raise NotFound()
+    offers = list(selectors.offer_list_for_competition(user=request.user, competition=competition))
+    counts = selectors.offer_counts(competition=competition)
+    submitted = [o for o in offers if o.state == OfferState.SUBMITTED]
+    return render(request, "competitions/staff_offers.html", {
+        "competition": competition,
+        "offers": offers,
+        "visible": competition.state in selectors.STAFF_SEES_OFFERS_FROM,
+        "counts": [(OfferState(state).label, counts.get(state, 0))
+                   for state in (OfferState.SUBMITTED, OfferState.WITHDRAWN, OfferState.DRAFT)],
+        "total_requested": sum((o.grant_requested or Decimal("0") for o in submitted), Decimal("0.00")),
+        "total_cost": sum((o.total_cost or Decimal("0") for o in submitted), Decimal("0.00")),
+    })

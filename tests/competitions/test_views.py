@@ -229,7 +229,7 @@ def test_office_pages_are_404_for_ngo_users_and_ask_strangers_to_log_in(client, 
     competition = CompetitionFactory(authority=authority, closed=True)
     area = competition.task_areas.get()
     pages = [url("staff_list"), url("staff_create"), url("staff_detail", competition.pk),
-             url("staff_edit", competition.pk), url("staff_offers", competition.pk),
+             url("staff_edit", competition.pk), reverse("offers:staff_offers", args=[competition.pk]),
              url("staff_audit", competition.pk), url("item_new", competition.pk, "task-area"),
              url("item_edit", competition.pk, "task-area", area.pk)]
     for page in pages:
@@ -617,7 +617,7 @@ def test_before_the_deadline_the_offers_page_shows_only_counts(client, authority
     OfferFactory(task_area=competition.task_areas.get(), organization=organization, submitted=True,
                  content=False)
     client.force_login(officer)
-    response = client.get(url("staff_offers", competition.pk))
+    response = client.get(reverse("offers:staff_offers", args=[competition.pk]))
     assert response.status_code == 200
     page = text(response)
     assert "1 submitted" in page
@@ -632,7 +632,7 @@ def test_after_the_deadline_the_offers_are_listed_without_drafts(client, authori
                              submitted=True, content=False, title="Centrum wsparcia")
     OfferFactory(task_area=area, organization=OrganizationFactory(name="Fundacja Szkicowa"), content=False)
     client.force_login(officer)
-    response = client.get(url("staff_offers", competition.pk))
+    response = client.get(reverse("offers:staff_offers", args=[competition.pk]))
     page = text(response)
     assert "Fundacja Jawna" in page and "Fundacja Szkicowa" not in page
     assert submitted.number in page and "30,000.00 zł" in page and "34,000.00 zł" in page
@@ -696,10 +696,10 @@ def test_offers_list_query_budget(client, authority, officer, django_assert_num_
     area = competition.task_areas.get()
     client.force_login(officer)
     OfferFactory(task_area=area, submitted=True, content=False)
-    one = _queries(client, url("staff_offers", competition.pk))
+    one = _queries(client, reverse("offers:staff_offers", args=[competition.pk]))
     second_area = TaskAreaFactory(competition=competition, number=area.number + 1)
     for index in range(49):
         OfferFactory(task_area=area if index % 2 else second_area, submitted=True, content=False)
     with django_assert_num_queries(one):
-        response = client.get(url("staff_offers", competition.pk))
+        response = client.get(reverse("offers:staff_offers", args=[competition.pk]))
     assert response.content.decode().count('<th scope="row">') == 50
