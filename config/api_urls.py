@@ -7,11 +7,13 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from competitions.api import register as register_competitions
+from evaluation.api import register as register_evaluation
 from offers.api import register as register_offers
 
 router = DefaultRouter()
 register_competitions(router)
 register_offers(router)
+register_evaluation(router)
 
 
 @extend_schema(

@@ -1,5 +1,6 @@
 """End to end through the API only: announce and publish a competition, file and submit offers,
-let the deadline pass, close submissions, and read the audit trail.
+let the deadline pass, close submissions, and read the audit trail; then evaluate the offers and
+publish the results (formal check, committee, scoring, award, the offeror's update).
 
 Only the people exist beforehand (accounts and the authority's roles are not made through the API);
 everything else is done by requests, with token authentication.
@@ -7,9 +8,12 @@ everything else is done by requests, with token authentication.
 
 import datetime as dt
 import random
+import re
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -66,8 +70,9 @@ def fill_offer(api, offer_id, area_id, organization, answers):
     return saved["problems"]
 
 
-@pytest.mark.django_db
-def test_competition_from_announcement_to_closed_submissions():
+def walk_to_closed_submissions() -> SimpleNamespace:
+    """Announce, publish, file three offers (two by one NGO), let the deadline pass and close
+    submissions; returns the people, their API clients and the ids for the stages that follow."""
     authority = AuthorityFactory(name="Gmina Miasto Dąbrowa Górnicza", slug="dabrowa-gornicza")
     officer = staff(authority, AuthorityRole.OFFICER)
     approver = staff(authority, AuthorityRole.APPROVER)
@@ -117,10 +122,18 @@ def test_competition_from_announcement_to_closed_submissions():
             ),
             201,
         )
-    ok(
+    on_time = ok(
         as_officer.post(
             f"{API}/competitions/{cid}/checklist/",
             {"text": "Oferta złożona w terminie", "remediable": False},
+            format="json",
+        ),
+        201,
+    )
+    signed = ok(
+        as_officer.post(
+            f"{API}/competitions/{cid}/checklist/",
+            {"text": "Oferta podpisana przez osoby upoważnione", "remediable": True},
             format="json",
         ),
         201,
@@ -283,4 +296,404 @@ def test_competition_from_announcement_to_closed_submissions():
         ]
         assert offer_events[-1]["payload"]["sha256"] == receipts[name]["sha256"]
         assert ok(as_officer.get(f"{API}/offers/{offer_id}/audit/")) == offer_events
+    return SimpleNamespace(
+        authority=authority,
+        officer=officer,
+        approver=approver,
+        ngo_a=ngo_a,
+        ngo_b=ngo_b,
+        as_officer=as_officer,
+        as_approver=as_approver,
+        as_a=as_a,
+        as_b=as_b,
+        cid=cid,
+        area=area,
+        org_a=org_a,
+        org_b=org_b,
+        offers={name: offer_id for name, (_api, offer_id, _org) in filed.items()},
+        checklist={"on_time": on_time["id"], "signed": signed["id"]},
+    )
+
+
+@pytest.mark.django_db
+def test_competition_from_announcement_to_closed_submissions():
+    walk_to_closed_submissions()
+    call_command("verify_audit")
+
+
+@pytest.mark.django_db
+def test_from_submitted_offers_to_published_results(django_capture_on_commit_callbacks):
+    """From closed submissions to published results and the offeror's update, by HTTP only:
+    the formal check with a call to remedy, the committee, impartiality, scoring, the ranking,
+    the proposal and the decision, the results, the evaluation card, the update and a request
+    for justification."""
+    w = walk_to_closed_submissions()
+    a1, a2, b1 = w.offers["a1"], w.offers["a2"], w.offers["b1"]
+    on_time, signed = w.checklist["on_time"], w.checklist["signed"]
+    as_officer, as_approver, as_a, as_b = w.as_officer, w.as_approver, w.as_a, w.as_b
+    people = {name: UserFactory() for name in ("chair", "member", "nominee", "conflicted", "expert")}
+
+    # a person of organisation B joins it (an invitation by e-mail) and will sit on the committee
+    people["member_of_b"] = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        ok(
+            as_b.post(
+                f"{API}/organizations/{w.org_b['id']}/invitations/",
+                {"email": people["member_of_b"].email, "role": "editor"},
+                format="json",
+            ),
+            201,
+        )
+    token = re.search(r"/invitations/([0-9a-f-]{36})/", mail.outbox[-1].body).group(1)
+    ok(token_client(people["member_of_b"]).post(f"{API}/invitations/{token}/accept/", {}, format="json"))
+    api = {name: token_client(user) for name, user in people.items()}
+
+    # --- the formal review ----------------------------------------------------------------------
+    evaluation = ok(as_officer.post(f"{API}/competitions/{w.cid}/evaluation/", {}, format="json"), 201)
+    eid = evaluation["id"]
+    assert evaluation["state"] == "formal_review"
+    assert evaluation["counts"]["formal_checks"] == {"open": 3}
+    assert as_officer.post(f"{API}/competitions/{w.cid}/evaluation/", {}, format="json").status_code == 409
+    checks = {
+        c["offer"]["id"]: c["id"]
+        for c in ok(as_officer.get(f"{API}/evaluations/{eid}/formal-checks/"))["results"]
+    }
+    assert set(checks) == {a1, a2, b1}
+
+    def record(offer_id, outcomes):
+        body = {"items": {str(item): {"outcome": o, "note": n} for item, (o, n) in outcomes.items()}}
+        return ok(as_officer.put(f"{API}/formal-checks/{checks[offer_id]}/items/", body, format="json"))
+
+    # a1 lacks a signature: a call to remedy, which the offeror reads and answers
+    record(a1, {on_time: ("met", ""), signed: ("defect", "Brak podpisu skarbnika")})
+    called = ok(
+        as_officer.post(
+            f"{API}/formal-checks/{checks[a1]}/request-remedy/",
+            {"message": "Proszę uzupełnić podpis skarbnika w oświadczeniach.", "sections": ["declarations"]},
+            format="json",
+        )
+    )
+    assert called["state"] == "remedy_requested"
+    seen = ok(as_a.get(f"{API}/formal-checks/{checks[a1]}/"))
+    assert seen["remedy_sections"] == ["declarations"]
+    assert [i["note"] for i in seen["items"] if i["outcome"] == "defect"] == ["Brak podpisu skarbnika"]
+    assert as_b.get(f"{API}/formal-checks/{checks[a1]}/").status_code == 404
+    sections = {s["key"]: s for s in ok(as_a.get(f"{API}/offers/{a1}/"))["sections"]}
+    declarations = sections["declarations"]["data"]
+    declarations["signatories"].append({"name": "Jan Kowalski", "function": "Skarbnik"})
+    ok(
+        as_a.put(
+            f"{API}/offers/{a1}/sections/declarations/",
+            {"data": declarations, "base_revision": sections["declarations"]["revision"]},
+            format="json",
+        )
+    )
+    substance = as_a.put(
+        f"{API}/offers/{a1}/sections/task/",
+        {
+            "data": {**sections["task"]["data"], "title": "Inny tytuł"},
+            "base_revision": sections["task"]["revision"],
+        },
+        format="json",
+    )
+    assert substance.status_code == 409  # only what was flagged may change
+    assert (
+        ok(as_a.post(f"{API}/formal-checks/{checks[a1]}/remedy/", {}, format="json"))["state"] == "remedied"
+    )
+    record(a1, {on_time: ("met", ""), signed: ("met", "")})
+    assert (
+        ok(as_officer.post(f"{API}/formal-checks/{checks[a1]}/accept/", {}, format="json"))["state"]
+        == "accepted"
+    )
+    # a2 is signed by a person without authority: rejected, with the reasons its offeror reads
+    record(a2, {on_time: ("met", ""), signed: ("defect", "Podpisana przez osobę nieupoważnioną")})
+    no_reasons = as_officer.post(f"{API}/formal-checks/{checks[a2]}/reject/", {"reasons": ""}, format="json")
+    assert no_reasons.status_code == 400 and "reasons" in no_reasons.json()["errors"]
+    rejected = ok(
+        as_officer.post(
+            f"{API}/formal-checks/{checks[a2]}/reject/",
+            {"reasons": "Oferta podpisana przez osobę nieupoważnioną według KRS."},
+            format="json",
+        )
+    )
+    assert rejected["state"] == "rejected"
+    record(b1, {on_time: ("met", ""), signed: ("met", "")})
+    ok(as_officer.post(f"{API}/formal-checks/{checks[b1]}/accept/", {}, format="json"))
+
+    # --- the committee ---------------------------------------------------------------------------
+    committee_id = ok(as_officer.get(f"{API}/evaluations/{eid}/"))["committee"]
+    committee_url = f"{API}/committees/{committee_id}/"
+    ok(as_officer.patch(committee_url, {"quorum": 3}, format="json"))
+
+    def seat(name, role="member", kind="authority", **extra):
+        body = {"user": people[name].pk, "role": role, "kind": kind, **extra}
+        return ok(as_officer.post(f"{committee_url}seats/", body, format="json"), 201)
+
+    seats = {
+        "chair": seat("chair", role="chair"),
+        "member": seat("member"),
+        "conflicted": seat("conflicted"),
+        "member_of_b": seat("member_of_b"),
+        "nominee": seat(
+            "nominee", kind="ngo_nominee", nominated_by_name="Rada Działalności Pożytku Publicznego"
+        ),
+        "expert": seat("expert", role="expert", kind="expert"),
+    }
+    refused = as_officer.post(
+        f"{committee_url}seats/",
+        {"user": UserFactory().pk, "kind": "ngo_nominee", "nominated_by": w.org_a["id"]},
+        format="json",
+    )
+    assert refused.status_code == 400 and "nominated_by" in refused.json()["errors"]  # art. 15 ust. 2d
+    early = as_officer.post(f"{API}/evaluations/{eid}/start-merit-review/", {}, format="json")
+    assert early.status_code == 409
+    assert "committee_not_appointed" in [r["code"] for r in early.json()["reasons"]]
+    appointed = ok(
+        as_officer.post(f"{committee_url}appoint/", {"appointment_reference": "Zarządzenie 7/2027"})
+    )
+    assert appointed["state"] == "appointed" and len(appointed["seats"]) == 6
+    merit = ok(as_officer.post(f"{API}/evaluations/{eid}/start-merit-review/", {}, format="json"))
+    assert merit["state"] == "merit_review"
+
+    # --- impartiality: the list of offerors first, no content ------------------------------------
+    def declarations_of(name):
+        rows = ok(api[name].get(f"{API}/evaluations/{eid}/my-declarations/"))["results"]
+        assert all("title" not in row for row in rows)
+        return {row["offer"]: row for row in rows}
+
+    listed = declarations_of("chair")
+    assert set(listed) == {a1, b1}  # the formally rejected offer never reaches the committee
+    assert {row["organization"]["name"] for row in listed.values()} == {w.org_a["name"], w.org_b["name"]}
+    assert declarations_of("member_of_b")[b1]["state"] == "excluded"  # represents the offeror
+    assert api["member"].get(f"{API}/member-offers/{a1}/").status_code == 404  # not declared yet
+
+    def declare(name, offer_id, impartial=True, ground=""):
+        declaration = declarations_of(name)[offer_id]
+        body = {"impartial": impartial, "ground": ground}
+        return ok(api[name].post(f"{API}/declarations/{declaration['id']}/declare/", body, format="json"))
+
+    assert declare("conflicted", a1, impartial=False, ground="Brat prezesa zarządu")["state"] == "conflict"
+    assert api["conflicted"].get(f"{API}/member-offers/{a1}/").status_code == 404
+    for name, offer_ids in {
+        "chair": (a1, b1),
+        "member": (a1, b1),
+        "nominee": (a1, b1),
+        "conflicted": (b1,),
+        "member_of_b": (a1,),
+        "expert": (a1,),
+    }.items():
+        for offer_id in offer_ids:
+            assert declare(name, offer_id)["state"] == "impartial"
+    assert api["member_of_b"].get(f"{API}/member-offers/{b1}/").status_code == 404
+
+    # --- scoring ---------------------------------------------------------------------------------
+    def score(name, offer_id, points, submit=True):
+        content = ok(api[name].get(f"{API}/member-offers/{offer_id}/"))
+        assert content["sections"] and content["declaration"]["state"] == "impartial"
+        body = {
+            "scores": {
+                str(c["id"]): {
+                    "points": str(min(Decimal(points), Decimal(c["max_points"]))),
+                    "comment": "Ocena",
+                }
+                for c in content["criteria"]
+            },
+            "comment": "Oferta spójna.",
+        }
+        sheet = ok(api[name].put(f"{API}/member-offers/{offer_id}/scores/", body, format="json"))
+        if submit:
+            assert ok(api[name].post(f"{API}/score-sheets/{sheet['id']}/submit/", {}, format="json"))[
+                "state"
+            ] == ("submitted")
+        return sheet
+
+    criteria = ok(api["chair"].get(f"{API}/member-offers/{a1}/"))["criteria"]
+    too_many = api["chair"].put(
+        f"{API}/member-offers/{a1}/scores/",
+        {"scores": {str(criteria[0]["id"]): {"points": "99", "comment": ""}}},
+        format="json",
+    )
+    assert too_many.status_code == 400
+    assert list(too_many.json()["errors"]) == [f"scores.{criteria[0]['id']}"]
+    expert = api["expert"].put(
+        f"{API}/member-offers/{a1}/scores/",
+        {"scores": {str(criteria[0]["id"]): {"points": "3"}}},
+        format="json",
+    )
+    assert expert.status_code == 403  # an advisory voice, no score (art. 15 ust. 2e)
+    for name in ("chair", "member", "nominee"):
+        score(name, a1, 9)
+        score(name, b1, 4)
+    score("member_of_b", a1, 2)
+    score("conflicted", b1, 4)
+
+    # members do not see each other's scores; the chair follows the progress and the ranking
+    assert api["member"].get(f"{API}/evaluations/{eid}/ranking/").status_code == 403
+    assert as_officer.get(f"{API}/evaluations/{eid}/ranking/").status_code == 409
+    assert as_a.get(f"{API}/evaluations/{eid}/ranking/").status_code == 404
+    progress = ok(api["chair"].get(f"{API}/evaluations/{eid}/progress/"))
+    assert progress["needed"] == 3
+    assert {row["offer"]: row["submitted"] for row in progress["offers"]} == {a1: 4, b1: 4}
+    # the chair reopens the member's sheet for b1, with a reason; the member submits again
+    sheets = ok(
+        api["chair"].get(
+            f"{API}/evaluations/{eid}/score-sheets/", {"offer": b1, "seat": seats["member"]["id"]}
+        )
+    )["results"]
+    assert [s["scores"] for s in sheets] == [None]  # the chair sees the state, not the points
+    no_reason = api["chair"].post(
+        f"{API}/score-sheets/{sheets[0]['id']}/reopen/", {"reason": ""}, format="json"
+    )
+    assert no_reason.status_code == 400
+    reopened = ok(
+        api["chair"].post(
+            f"{API}/score-sheets/{sheets[0]['id']}/reopen/", {"reason": "Omyłka w kryterium 2"}, format="json"
+        )
+    )
+    assert reopened["state"] == "draft"
+    score("member", b1, 5)
+
+    unsigned = api["chair"].post(f"{API}/evaluations/{eid}/close-scoring/", {"signed_by": ""}, format="json")
+    assert unsigned.status_code == 400 and "signed_by" in unsigned.json()["errors"]
+    closed = ok(
+        api["chair"].post(
+            f"{API}/evaluations/{eid}/close-scoring/",
+            {"signed_by": "Przewodnicząca, członek, członek z nominacji"},
+            format="json",
+        )
+    )
+    assert closed["state"] == "awaiting_decision"
+    late = api["nominee"].put(
+        f"{API}/member-offers/{a1}/scores/",
+        {"scores": {str(criteria[0]["id"]): {"points": "1", "comment": "x"}}},
+        format="json",
+    )
+    assert late.status_code == 409
+
+    # --- the ranking, the proposal and the decision ----------------------------------------------
+    (area_ranking,) = ok(as_officer.get(f"{API}/evaluations/{eid}/ranking/"))
+    rows = {row["offer"]: row for row in area_ranking["rows"]}
+    assert [row["offer"] for row in area_ranking["rows"]] == [a1, b1]
+    assert rows[a1]["sheets"] == 4 and rows[a1]["mean"] == "18.75" and rows[a1]["passed"] is True
+    assert rows[a1]["flagged"] is True  # 23 against 6: the chair should look at it
+    assert rows[b1]["passed"] is False and rows[b1]["rank"] == 2
+    award_a, award_b = rows[a1]["award"]["id"], rows[b1]["award"]["id"]
+    assert ok(api["member"].get(f"{API}/evaluations/{eid}/ranking/"))[0]["rows"][0]["offer"] == a1
+
+    def propose(body):
+        return api["chair"].post(f"{API}/awards/{award_a}/propose/", body, format="json")
+
+    assert list(propose({"amount": "35000"}).json()["errors"]) == ["amount"]  # above the request
+    assert list(propose({"amount": "25000"}).json()["errors"]) == ["cut_reason"]
+    proposed = ok(
+        propose({"amount": "25000", "justification": "Najwyżej oceniona", "cut_reason": "Zawyżone koszty"})
+    )
+    assert proposed["state"] == "proposed" and proposed["proposed_amount"] == "25000.00"
+    selected = ok(
+        as_approver.post(
+            f"{API}/awards/{award_a}/decide/", {"select": True, "amount": "25000"}, format="json"
+        )
+    )
+    assert selected["state"] == "selected"
+    ok(
+        as_approver.post(
+            f"{API}/awards/{award_b}/decide/",
+            {"select": False, "reason": "Poniżej progu punktowego"},
+            format="json",
+        )
+    )
+    assert client().get(f"{API}/competitions/{w.cid}/results/").status_code == 404  # not yet
+    resolved = ok(
+        as_approver.post(f"{API}/evaluations/{eid}/resolve/", {"decision_reference": "Zarządzenie 9/2027"})
+    )
+    assert resolved["state"] == "resolved"
+
+    # --- the published results and the evaluation card ------------------------------------------
+    results = ok(client().get(f"{API}/competitions/{w.cid}/results/"))
+    assert results["decision_reference"] == "Zarządzenie 9/2027"
+    assert [(r["offeror"], r["amount"], r["selected"]) for r in results["rows"]] == [
+        (w.org_a["name"], "25000.00", True),
+        (w.org_b["name"], None, False),
+    ]
+    card = ok(as_a.get(f"{API}/offers/{a1}/evaluation-card/"))
+    assert card["mean"] == "18.75" and card["passed"] is True and card["rank"] == 1
+    assert card["award"]["state"] == "awaiting_update" and card["award"]["cut_reason"] == "Zawyżone koszty"
+    assert [c["mean"] for c in card["criteria"]] == ["4.25", "7.25", "7.25"]
+    assert ok(as_a.get(f"{API}/offers/{a2}/evaluation-card/"))["formally_rejected"] is True
+    assert as_b.get(f"{API}/offers/{a1}/evaluation-card/").status_code == 404
+
+    # --- the update (aktualizacja) after the lower grant ----------------------------------------
+    costs = sections["costs"]["data"]
+    costs["lines"][0]["units"] = str(Decimal(costs["lines"][0]["units"]) - Decimal("5882.35"))
+    costs["lines"][0]["grant_part"] = str(Decimal(costs["lines"][0]["grant_part"]) - Decimal("5000"))
+
+    def update(key, data, base):
+        return ok(
+            as_a.put(
+                f"{API}/awards/{award_a}/update/{key}/", {"data": data, "base_revision": base}, format="json"
+            )
+        )
+
+    update("costs", costs, 0)
+    saved = update("sources", {"own_financial": "3117.65"}, 1)
+    assert "sources.total" in [p["key"] for p in saved["problems"]]
+    share = as_a.post(f"{API}/awards/{award_a}/accept-with-update/", {}, format="json")
+    assert (
+        share.status_code == 400 and "sources.total" in share.json()["errors"]
+    )  # the grant's share may not rise
+    costs["lines"][0]["units"] = str(Decimal(costs["lines"][0]["units"]) + Decimal("882.35"))
+    update("costs", costs, 2)
+    assert update("sources", {"own_financial": "4000.00"}, 3)["problems"] == []
+    accepted = ok(as_a.post(f"{API}/awards/{award_a}/accept-with-update/", {}, format="json"))
+    assert accepted["state"] == "ready_for_contract" and accepted["update"]["snapshot_sha256"]
+
+    # --- a request for justification (art. 15 ust. 2j) ------------------------------------------
+    public = client()
+    bad = public.post(
+        f"{API}/competitions/{w.cid}/justification-requests/",
+        {"name": "Jan Nowak", "email": "nie-adres", "text": "Proszę o uzasadnienie."},
+        format="json",
+    )
+    assert bad.status_code == 400 and list(bad.json()["errors"]) == ["email"]
+    asked = ok(
+        public.post(
+            f"{API}/competitions/{w.cid}/justification-requests/",
+            {
+                "name": "Jan Nowak",
+                "email": "jan@example.org",
+                "text": "Dlaczego odrzucono ofertę?",
+                "offer": b1,
+            },
+            format="json",
+        ),
+        201,
+    )
+    queue = ok(as_officer.get(f"{API}/competitions/{w.cid}/justification-requests/"))["results"]
+    assert [(r["id"], r["offer"]) for r in queue] == [(asked["id"], b1)]
+    with django_capture_on_commit_callbacks(execute=True):
+        answered = ok(
+            as_officer.post(
+                f"{API}/competitions/{w.cid}/justification-requests/{asked['id']}/answer/",
+                {"answer": "Oferta uzyskała 12,25 pkt przy progu 15 pkt."},
+                format="json",
+            )
+        )
+    assert answered["answered_at"] and mail.outbox[-1].to == ["jan@example.org"]
+
+    # --- every step is in the trail ---------------------------------------------------------------
+    events = ok(as_officer.get(f"{API}/evaluations/{eid}/audit/"))
+    assert [
+        (e["action"].rsplit(".", 1)[1], e["source_state"], e["target_state"], e["actor_role"]) for e in events
+    ] == [
+        ("start", "", "formal_review", "officer"),
+        ("start_merit_review", "formal_review", "merit_review", "officer"),
+        ("close_scoring", "merit_review", "awaiting_decision", "committee_chair"),
+        ("resolve", "awaiting_decision", "resolved", "approver"),
+        ("justification_request", "", "", "public"),
+        ("justification_answer", "", "", "officer"),
+    ]
+    award_events = [
+        e["action"].rsplit(".", 1)[1] for e in ok(as_officer.get(f"{API}/awards/{award_a}/audit/"))
+    ]
+    assert award_events == ["propose", "select", "request_update", "accept_with_update"]
     call_command("verify_audit")
