@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("competitions/", include("competitions.urls")),
+    path("evaluation/", include("evaluation.urls")),
     path("", include("offers.urls")),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),

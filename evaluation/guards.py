@@ -22,7 +22,6 @@ from .models import (
     ItemOutcome,
     SeatKind,
     SeatRole,
-    SheetState,
 )
 
 
@@ -194,14 +193,16 @@ def sheet_problems(sheet, criteria, scores, committee) -> dict[str, list[str]]:
             errors[key] = [str(_("Score “{criterion}”.")).format(criterion=criterion.name)]
             continue
         if score.points > criterion.max_points:
-            errors[key] = [str(_("At most {max} points.")).format(max=criterion.max_points.normalize())]
+            errors[key] = [str(_("At most {max} points.")).format(
+                max=f"{criterion.max_points.normalize():f}")]
         elif (score.points / criterion.step) % 1 != 0:
-            errors[key] = [str(_("Score in steps of {step} points.")).format(step=criterion.step.normalize())]
+            errors[key] = [str(_("Score in steps of {step} points.")).format(
+                step=f"{criterion.step.normalize():f}")]
         threshold = criterion.max_points * committee.comment_below_pct / Decimal(100)
         if score.points < threshold and not score.comment.strip():
             errors.setdefault(key, []).append(
                 str(_("Explain a score below {share}% of the maximum in a comment.")).format(
-                    share=committee.comment_below_pct.normalize()))
+                    share=f"{committee.comment_below_pct.normalize():f}"))
     return errors
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from competitions.models import CancellationGround, Competition
 from competitions.signals import cancellation_grounds
+from offers.demo import demo_parts
 from offers.models import Offer
 from offers.signals import section_change_allowed
 from workflow.errors import Refusal
@@ -43,3 +44,11 @@ def remedy_allows_change(sender, offer, key, **kwargs):
     from .services import remedy_allows
 
     return remedy_allows(offer=offer, key=key)
+
+
+@receiver(demo_parts)
+def evaluation_demo_part(sender, **kwargs):
+    # the demo's second competition, in merit review (evaluation/demo.py)
+    from .demo import EvaluationDemo
+
+    return EvaluationDemo()

@@ -9,9 +9,10 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +26,6 @@ from workflow.errors import Forbidden, InvalidData, NotFound, WrongState
 from workflow.notifications import notify
 from workflow.services import transition
 
-from .guards import sheet_problems
 from .models import (
     Award,
     AwardState,
@@ -166,7 +166,7 @@ def _notify_results(evaluation: Evaluation, deadline: dt.datetime) -> None:
                body=_("The results of “{title}” are published. Your offer “{offer}”: see its evaluation card. "
                       "If you were awarded less than you asked for, update your offer by {deadline} or decline.").format(
                    title=evaluation.competition.title, offer=offer.title, deadline=format_local(deadline)),
-               link=f"/offers/{offer.pk}/evaluation/")
+               link=reverse("evaluation:offer_card", args=[offer.pk]))
 
 
 # --- the formal check -------------------------------------------------------------------------------------------
@@ -224,7 +224,7 @@ def formal_check_request_remedy(check: FormalCheck, *, actor, message: str, sect
                subject=_("Call to remedy your offer: {title}").format(title=offer.title),
                body=_("The formal check of your offer found defects to remedy by {deadline}:\n\n{message}").format(
                    deadline=format_local(deadline), message=message),
-               link=f"/offers/{offer.pk}/remedy/")
+               link=reverse("evaluation:offer_remedy", args=[offer.pk]))
     return check
 
 
@@ -392,7 +392,8 @@ def scores_save(*, seat: Seat, offer: Offer, actor, scores: dict[int, dict[str, 
         if error:
             errors[f"scores.{criterion.pk}"] = [str(error)]
         elif points is not None and points > criterion.max_points:
-            errors[f"scores.{criterion.pk}"] = [_("At most {max} points.").format(max=criterion.max_points.normalize())]
+            errors[f"scores.{criterion.pk}"] = [_("At most {max} points.").format(
+                max=f"{criterion.max_points.normalize():f}")]
         elif points is not None:
             parsed[criterion.pk] = (points, str((value or {}).get("comment") or "")[:4000])
     with transaction.atomic():
@@ -480,7 +481,7 @@ def award_decide(award: Award, *, actor, select: bool, amount: Any = None, reaso
     """The approver's decision per offer (art. 15 ust. 2g): it may depart from the committee's
     proposal, with a reason."""
     if not select:
-        return transition(award, "reject", actor=actor, reason=reason)
+        return transition(award, "reject", actor=actor, reason=reason, decision_reason=reason)
     value, error = parse_decimal(amount)
     errors: dict[str, list[str]] = {}
     if error or value is None:
@@ -499,7 +500,7 @@ def award_decide(award: Award, *, actor, select: bool, amount: Any = None, reaso
                 number=area.number, budget=money(area.budget), excess=money(decided + value - area.budget))]
     if errors:
         raise InvalidData(errors)
-    return transition(award, "select", actor=actor, amount=value, reason=reason)
+    return transition(award, "select", actor=actor, amount=value, reason=reason, decision_reason=reason)
 
 
 def _update_data(award: Award) -> dict[str, dict]:

@@ -66,6 +66,7 @@ from .forms import (
     rows_spec,
     section_form,
 )
+from .signals import change_allowed
 from .models import Invitation, LegalForm, OfferState, RepresentationRole
 
 FROZEN_STATES = (OfferState.SUBMITTED, OfferState.WITHDRAWN)
@@ -393,8 +394,14 @@ def offer_new(request):
 # --- the offer form -------------------------------------------------------------------------------
 
 
-def _can_edit(offer, user) -> bool:
-    return offer.state == OfferState.DRAFT and has_object_perm(user, "edit_offers", offer.organization)
+def _can_edit(offer, user, key: str = "") -> bool:
+    """A draft, or — while a call to remedy is open — the flagged sections of a submitted offer
+    (the later stage says so through offers.signals; the service checks it again)."""
+    if not has_object_perm(user, "edit_offers", offer.organization):
+        return False
+    if offer.state == OfferState.DRAFT:
+        return True
+    return bool(key) and offer.state == OfferState.SUBMITTED and change_allowed(offer, key)
 
 
 def _problem_text(problem) -> str:
@@ -764,7 +771,7 @@ def offer_section(request, pk, section_key):
     offer = _visible_offer(request, pk)
     if section_key not in SECTION_BY_KEY:
         raise NotFound(_("There is no such section of the offer."))
-    if not _can_edit(offer, request.user):
+    if not _can_edit(offer, request.user, section_key):
         if request.method == "POST":
             return _save_refused(
                 request,
@@ -968,7 +975,7 @@ def attachment_upload(request, pk):
         else:
             messages.success(request, _("Attached: {name}.").format(name=attachment.filename))
             return redirect("offers:offer_section", pk=offer.pk, section_key="attachments")
-    if not _can_edit(offer, request.user):
+    if not _can_edit(offer, request.user, "attachments"):
         raise WrongState(
             _("The offer is {state}; it can no longer be changed.").format(state=offer.get_state_display())
         )
