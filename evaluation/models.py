@@ -472,16 +472,17 @@ class Award(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     @transition(field=state, source=[AwardState.PENDING, AwardState.PROPOSED], target=AwardState.SELECTED,
                 permission=AWARD_APPROVER, conditions=[_guard_call("decision_problems")],
                 custom={"label": _("Select with this amount")})
-    def select(self, amount: Decimal, reason: str = ""):
-        self.decided_amount, self.decision_reason, self.decided_at = amount, reason, timezone.now()
-        return {"amount": amount, "proposed": self.proposed_amount, "reason": reason}
+    def select(self, amount: Decimal, decision_reason: str = ""):
+        # not `reason`: that name is the transition service's own (the audit event's reason)
+        self.decided_amount, self.decision_reason, self.decided_at = amount, decision_reason, timezone.now()
+        return {"amount": amount, "proposed": self.proposed_amount, "reason": decision_reason}
 
     @transition(field=state, source=[AwardState.PENDING, AwardState.PROPOSED], target=AwardState.NOT_SELECTED,
                 permission=AWARD_APPROVER, conditions=[_guard_call("decision_problems")],
                 custom={"label": _("Do not select")})
-    def reject(self, reason: str = ""):
-        self.decided_amount, self.decision_reason, self.decided_at = Decimal("0.00"), reason, timezone.now()
-        return {"reason": reason}
+    def reject(self, decision_reason: str = ""):
+        self.decided_amount, self.decision_reason, self.decided_at = Decimal("0.00"), decision_reason, timezone.now()
+        return {"reason": decision_reason}
 
     @transition(field=state, source=AwardState.SELECTED, target=AwardState.AWAITING_UPDATE, permission=SYSTEM,
                 custom={"label": _("Ask for the update")})
@@ -544,3 +545,54 @@ class JustificationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.received_at:%Y-%m-%d})"
+
+
+# --- exports -----------------------------------------------------------------------------------------
+
+
+class ExportKind(models.TextChoices):
+    PROTOCOL = "protocol", _("committee protocol (.xlsx)")
+    RESULTS_XLSX = "results_xlsx", _("results for publication (.xlsx)")
+    RESULTS_CSV = "results_csv", _("results for publication (.csv)")
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("being written")
+    DONE = "done", _("ready to download")
+    FAILED = "failed", _("failed")
+
+
+def _export_path(job: ExportJob, filename: str) -> str:
+    return f"exports/{job.evaluation_id}/{job.pk or 'new'}-{filename}"
+
+
+class ExportJob(models.Model):
+    """A large export written by a Celery task into private storage (evaluation.tasks):
+    its progress for the page that waits for it, and the file when it is done. A technical
+    record, not a step of the procedure: asking for it is audited on the evaluation."""
+
+    kind = models.CharField(_("export"), max_length=20, choices=ExportKind.choices)
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="export_jobs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(_("state"), max_length=10, choices=ExportState.choices, default=ExportState.QUEUED)
+    progress = models.PositiveIntegerField(_("rows written"), default=0)
+    total = models.PositiveIntegerField(_("rows to write"), default=0)
+    file = models.FileField(_("file"), upload_to=_export_path, blank=True, max_length=300)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.get_state_display()}"
+
+    @property
+    def percent(self) -> int:
+        if self.state == ExportState.DONE:
+            return 100
+        return min(99, int(100 * self.progress / self.total)) if self.total else 0

@@ -17,6 +17,11 @@ writes an audit event for each authority too.
 Dates follow today's date: the announcement appeared on the three channels two and
 three days ago and offers are accepted until a working day about 25 days ahead, so the
 21 days of art. 13 ust. 1 hold and the demo competition is open whenever it is loaded.
+
+Later stages add their own part (evaluation: a second competition, closed, in merit review)
+through the `demo_parts` signal, so that this module never imports them (dependencies point
+one way). Each part creates its own logins, tells whether it is loaded, and is added to a
+database that already holds the base demo.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from competitions.models import (
@@ -108,11 +114,12 @@ DEMO_USERS: tuple[DemoUser, ...] = (
              "officer of Miasto Żory: sees only Żory's draft competition, nothing of Dąbrowa Górnicza's"),
     DemoUser("cis", "Agnieszka", "Kamińska", "cis", RepresentationRole.ADMIN,
              "administers Stowarzyszenie CIS Mysłowice: profile, people, drafts and submits offers "
-             "(one submitted, one draft)", "Prezes Zarządu"),
+             "(one submitted, one draft; one more in the closed competition)", "Prezes Zarządu"),
     DemoUser("redaktor", "Piotr", "Szymański", "cis", RepresentationRole.EDITOR,
              "drafts CIS Mysłowice's offers but may not submit them", "Koordynator projektów"),
     DemoUser("zielone", "Michał", "Jankowski", "zielone", RepresentationRole.ADMIN,
-             "administers Stowarzyszenie Zielone Zagłębie (one submitted offer)", "Prezes Zarządu"),
+             "administers Stowarzyszenie Zielone Zagłębie (one submitted offer in each competition)",
+             "Prezes Zarządu"),
     DemoUser("sekretarz", "Magdalena", "Wojciechowska", "zielone", RepresentationRole.SIGNATORY,
              "signs and submits Zielone Zagłębie's offers; cannot change its profile or people",
              "Sekretarz Zarządu"),
@@ -120,12 +127,14 @@ DEMO_USERS: tuple[DemoUser, ...] = (
              "administers Stowarzyszenie „Progress” (a draft with budget errors at their lines)",
              "Prezes Zarządu"),
     DemoUser("cisza", "Aleksandra", "Krawczyk", "cisza", RepresentationRole.ADMIN,
-             "administers Stowarzyszenie „W świecie ciszy” (one submitted offer)", "Prezes Zarządu"),
+             "administers Stowarzyszenie „W świecie ciszy” (one submitted offer in each competition)",
+             "Prezes Zarządu"),
     DemoUser("ster", "Krzysztof", "Piotrowski", "ster", RepresentationRole.ADMIN,
-             "administers Klub Abstynentów „STER” (an offer submitted and withdrawn)", "Prezes Zarządu"),
+             "administers Klub Abstynentów „STER” (an offer submitted and withdrawn; one in the closed "
+             "competition)", "Prezes Zarządu"),
     DemoUser("utw", "Halina", "Grabowska", "utw", RepresentationRole.ADMIN,
              "administers Uniwersytet Trzeciego Wieku, an ordinary association outside the KRS "
-             "(a half-filled draft)", "Przedstawiciel"),
+             "(a half-filled draft; an offer in the closed competition)", "Przedstawiciel"),
     DemoUser("admin", "Jan", "Administrator", "", "superuser", "the Django admin back office at /admin/"),
 )
 AUTHORITY_SLUGS = (DABROWA, ZORY)
@@ -138,6 +147,47 @@ class DemoSummary:
     competitions: list[Competition] = field(default_factory=list)
     organizations: int = 0
     offers: list[Offer] = field(default_factory=list)
+
+
+@dataclass
+class DemoContext:
+    """What a later stage's part of the demo builds on: the base demo's rows."""
+
+    today: dt.date
+    users: dict[str, Any]
+    authorities: dict[str, Authority]
+    organizations: dict[str, Organization]
+
+
+# A receiver returns a part of the demo: an object with `key`, `users` (DemoUser rows for the
+# logins table), `status()` ("absent", "loaded" or "partial"), `load(context) -> DemoSummary`
+# and `describe() -> list[str]` (lines for `load_demo` to print).
+demo_parts = Signal()
+
+
+def demo_extensions() -> list[Any]:
+    return [part for _receiver, part in demo_parts.send(sender=DemoContext) if part is not None]
+
+
+def all_demo_users() -> tuple[DemoUser, ...]:
+    """Every login of the demo: the base's and the later stages' parts'."""
+    return DEMO_USERS + tuple(user for part in demo_extensions() for user in part.users)
+
+
+def demo_context(today: dt.date | None = None) -> DemoContext:
+    """The base demo's rows, read back from a database where it is loaded."""
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=[s.username for s in DEMO_USERS])}
+    authorities = {a.slug: a for a in Authority.objects.filter(slug__in=AUTHORITY_SLUGS)}
+    names = {spec["name"]: key for key, spec in ORGANIZATIONS.items()}
+    organizations = {names[o.name]: o for o in Organization.objects.filter(name__in=names)}
+    return DemoContext(today or timezone.localdate(), users, authorities, organizations)
+
+
+def demo_user_create(spec: DemoUser, *, password: str | None = DEMO_PASSWORD):
+    """A login of a later stage's part (password None: a person without a demo login)."""
+    return get_user_model().objects.create(
+        username=spec.username, first_name=spec.first_name, last_name=spec.last_name,
+        email=f"{spec.username}@example.org", password=make_password(password))
 
 
 def demo_collisions() -> list[str]:
@@ -671,9 +721,10 @@ def _offers(competition: Competition, organizations: dict[str, Organization],
 # --- the whole demo --------------------------------------------------------------------------------
 
 
-def demo_load(*, today: dt.date | None = None) -> DemoSummary:
-    """Load the demo into an empty database, in one transaction. Call `demo_status()` first:
-    this refuses nothing by itself, so loading twice would fail on the unique logins."""
+def demo_load(*, today: dt.date | None = None, parts: bool = True) -> DemoSummary:
+    """Load the demo into an empty database, in one transaction, with the later stages' parts
+    (unless `parts` is False). Call `demo_status()` first: this refuses nothing by itself, so
+    loading twice would fail on the unique logins."""
     today = today or timezone.localdate()
     rng = random.Random(SEED)  # noqa: S311 - generated demo identifiers, not secrets
     summary = DemoSummary()
@@ -717,4 +768,25 @@ def demo_load(*, today: dt.date | None = None) -> DemoSummary:
         summary.users, summary.authorities = len(users), len(authorities)
         summary.competitions = [main, second, zory_draft]
         summary.organizations = len(organizations)
+        if parts:
+            context = DemoContext(today, users, authorities, organizations)
+            for part in demo_extensions():
+                _add(summary, part.load(context))
     return summary
+
+
+def demo_load_parts(*, today: dt.date | None = None) -> DemoSummary:
+    """Add the later stages' parts that are absent to a database holding the base demo."""
+    summary = DemoSummary()
+    with transaction.atomic():
+        context = demo_context(today)
+        for part in demo_extensions():
+            if part.status() == "absent":
+                _add(summary, part.load(context))
+    return summary
+
+
+def _add(summary: DemoSummary, part: DemoSummary) -> None:
+    summary.users += part.users
+    summary.competitions += part.competitions
+    summary.offers += part.offers

@@ -25,7 +25,7 @@ from competitions.models import (
     has_role,
 )
 from competitions.selectors import competition_list_for_staff
-from offers.demo import DEMO_PASSWORD, DEMO_USERS, MAIN_TITLE
+from offers.demo import DEMO_PASSWORD, MAIN_TITLE, all_demo_users
 from offers.form import read_offer_from_db
 from offers.identifiers import clean_bank_account, clean_krs, clean_nip, clean_regon
 from offers.models import Offer, OfferState, Organization
@@ -56,14 +56,17 @@ def test_load_demo_on_an_empty_database_prints_every_login():
     output = load()
     assert "Demo loaded" in output
     assert DEMO_PASSWORD in output
-    for spec in DEMO_USERS:
+    assert {"przewodniczacy", "komisja1"} <= {spec.username for spec in all_demo_users()}
+    for spec in all_demo_users():
         assert f"  {spec.username} " in output
         assert user(spec.username).check_password(DEMO_PASSWORD)
     assert Authority.objects.count() == 2
     states = sorted(Competition.objects.values_list("state", flat=True))
-    assert states == [CompetitionState.DRAFT, CompetitionState.DRAFT, CompetitionState.PUBLISHED]
+    assert states == [CompetitionState.DRAFT, CompetitionState.DRAFT, CompetitionState.PUBLISHED,
+                      CompetitionState.SUBMISSION_CLOSED]
     offers = {state: Offer.objects.filter(state=state).count() for state in OfferState.values}
-    assert offers == {"submitted": 3, "withdrawn": 1, "draft": 3, "discarded": 0}
+    assert offers == {"submitted": 3 + 5, "withdrawn": 1, "draft": 3, "discarded": 0}
+    assert "is in merit review by the committee" in output
 
 
 def test_a_second_run_creates_nothing_and_says_so():
@@ -138,8 +141,8 @@ def test_roles_and_tenant_isolation():
     # an NGO user sees only their own organisation's offers, drafts included
     cis_offers = offer_list_for_user(user=user("cis"))
     assert {o.organization.name for o in cis_offers} == {"Stowarzyszenie CIS Mysłowice"}
-    assert cis_offers.count() == 2
-    assert offer_list_for_user(user=user("redaktor")).count() == 2
+    assert cis_offers.count() == 3  # two in the open competition, one in the closed one
+    assert offer_list_for_user(user=user("redaktor")).count() == 3
 
 
 def test_every_demo_identifier_is_valid_and_generated():
@@ -163,12 +166,14 @@ def test_every_demo_identifier_is_valid_and_generated():
 def test_submitted_offers_keep_their_snapshot_hashes_and_the_demo_figures():
     load()
     frozen = Offer.objects.filter(state__in=[OfferState.SUBMITTED, OfferState.WITHDRAWN])
-    assert frozen.count() == 4
+    assert frozen.count() == 4 + 5
     for offer in frozen:
         assert offer.snapshot and len(offer.snapshot_sha256) == 64
         assert snapshot_hash(offer.snapshot) == offer.snapshot_sha256
-        submit = next(e for e in audit_events_for(offer) if e.action == "offers.offer.submit")
-        assert submit.payload["sha256"] == offer.snapshot_sha256
+        # frozen at submission, and again after a remedy: the last freeze is the offer's hash
+        freezes = [e for e in audit_events_for(offer) if e.action in ("offers.offer.submit", "offers.offer.refreeze")]
+        assert freezes[0].action == "offers.offer.submit"
+        assert freezes[-1].payload["sha256"] == offer.snapshot_sha256
         assert offer.cost_lines.count() == len(offer.snapshot["budget"]["lines"])
     pomyslowice = Offer.objects.get(title__startswith="POMYSłowice")
     assert pomyslowice.state == OfferState.SUBMITTED
@@ -189,7 +194,7 @@ def test_drafts_show_their_problems_at_the_exact_line():
     texts = [p.text() for p in read_offer_from_db(draft).blocking]
     assert any(t.startswith("V.A line I.1.2: The grant part (12 500,00 zł) exceeds") for t in texts), texts
     assert any(t.startswith("V.B 2: The grant exceeds the task's maximum of 60 000,00 zł") for t in texts)
-    utw = Offer.objects.get(organization__name__startswith="Uniwersytet Trzeciego Wieku")
+    utw = Offer.objects.get(organization__name__startswith="Uniwersytet Trzeciego Wieku", state=OfferState.DRAFT)
     assert any(p.key.startswith("attachments.") for p in read_offer_from_db(utw).blocking)
 
 
@@ -212,5 +217,89 @@ def test_every_demo_row_has_its_audit_trail_and_the_chains_verify():
 def test_the_readme_lists_every_demo_login_and_the_password():
     readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
     assert DEMO_PASSWORD in readme
-    for spec in DEMO_USERS:
+    for spec in all_demo_users():
         assert f"| `{spec.username}` |" in readme, spec.username
+
+
+# --- the evaluation's part: a closed competition in merit review ---------------------------------------
+
+
+def test_the_second_competition_was_published_and_closed_in_the_past_by_the_rules():
+    from evaluation.demo import TITLE
+
+    load()
+    competition = Competition.objects.get(title=TITLE)
+    assert competition.authority.slug == "dabrowa-gornicza"
+    assert competition.state == CompetitionState.SUBMISSION_CLOSED
+    today = timezone.localdate()
+    deadline = local_date(competition.submission_deadline)
+    assert deadline < today - dt.timedelta(days=20)
+    # art. 13 ust. 1, met when it happened: 21 days from the last of the three publications
+    assert competition.missing_channels() == []
+    assert deadline >= competition.last_publication_date() + dt.timedelta(days=21)
+    actions = [(e.action, e.at) for e in audit_events_for(competition)]
+    published = next(at for action, at in actions if action == "competitions.competition.publish")
+    closed = next(at for action, at in actions if action == "competitions.competition.close_submissions")
+    assert published < competition.submission_deadline < closed
+    for offer in competition.offers.all():  # every offer was filed before the deadline, by the clock
+        assert offer.state == OfferState.SUBMITTED and offer.submitted_at < competition.submission_deadline
+
+
+def test_the_committee_is_in_merit_review_with_work_left_for_its_member():
+    from evaluation.demo import TITLE
+    from evaluation.guards import required_scores
+    from evaluation.models import (
+        DeclarationState,
+        EvaluationState,
+        FormalCheckState,
+        SeatKind,
+        SeatRole,
+        SheetState,
+    )
+    from evaluation.selectors import declarations_for_member, scores_per_offer
+
+    load()
+    competition = Competition.objects.get(title=TITLE)
+    evaluation = competition.evaluation
+    assert evaluation.state == EvaluationState.MERIT_REVIEW
+    checks = {o.organization.name: o.formal_check for o in competition.offers.select_related("formal_check")}
+    assert {c.state for c in checks.values()} == {FormalCheckState.ACCEPTED}
+    remedied = checks["Stowarzyszenie CIS Mysłowice"]
+    assert remedied.remedied_at and remedied.remedied_at < remedied.remedy_deadline
+    assert [e.action for e in audit_events_for(remedied)].count("evaluation.formalcheck.remedy") == 1
+    seats = list(competition.committee.seats.select_related("user"))
+    assert sorted((s.kind, s.role) for s in seats) == sorted([
+        (SeatKind.AUTHORITY, SeatRole.CHAIR), (SeatKind.AUTHORITY, SeatRole.SECRETARY),
+        (SeatKind.AUTHORITY, SeatRole.MEMBER), (SeatKind.NGO_NOMINEE, SeatRole.MEMBER),
+        (SeatKind.NGO_NOMINEE, SeatRole.MEMBER)])
+    assert {s.nominated_by_name for s in seats if s.kind == SeatKind.NGO_NOMINEE} == {
+        "Rada Działalności Pożytku Publicznego Miasta Dąbrowy Górniczej"}
+    chair = next(s for s in seats if s.role == SeatRole.CHAIR)
+    assert chair.user.username == "przewodniczacy"
+    member = user("komisja1")
+    pending = declarations_for_member(user=member, competition=competition)
+    assert pending.count() == 5 and {d.state for d in pending} == {DeclarationState.PENDING}
+    assert not member.seats.get().sheets.exists()
+    from evaluation.models import Declaration, ScoreSheet
+
+    conflicts = Declaration.objects.filter(offer__competition=competition, state=DeclarationState.CONFLICT)
+    assert conflicts.count() == 1 and conflicts.get().ground
+    sheets = ScoreSheet.objects.filter(offer__competition=competition)
+    assert sheets.filter(state=SheetState.SUBMITTED).count() == 10 and sheets.filter(state=SheetState.DRAFT).count() == 2
+    # the quorum (3 of 5) is not reached yet: scoring cannot close
+    needed = required_scores(competition.committee)
+    assert needed == 3 and any(row["submitted"] < needed for row in scores_per_offer(evaluation=evaluation))
+
+
+def test_a_database_with_the_base_demo_gets_the_evaluation_part_added_once():
+    from evaluation.demo import TITLE
+    from offers.demo import demo_load
+
+    demo_load(parts=False)
+    assert not Competition.objects.filter(title=TITLE).exists()
+    output = load()
+    assert "Demo extended" in output and "komisja1" in output
+    assert Competition.objects.get(title=TITLE).evaluation.state == "merit_review"
+    before = row_counts()
+    assert "already loaded; nothing changed" in load()
+    assert row_counts() == before
