@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_committee, views_office
+from . import views_committee, views_office, views_exports
 
 app_name = "evaluation"
 
@@ -34,5 +34,9 @@ urlpatterns = [
     path("offers/<int:pk>/update/", views_office.offer_update, name="offer_update"),
     path("offers/<int:pk>/update/<slug:key>/", views_office.offer_update_section, name="offer_update_section"),
     path("results/<int:pk>/", views_office.public_results, name="public_results"),
+    path("results/<int:pk>/list.<slug:fmt>", views_exports.results_file, name="results_file"),
+    path("office/<int:pk>/protocol.xlsx", views_exports.protocol, name="protocol"),
+    path("exports/<int:pk>/", views_exports.export_job, name="export_job"),
+    path("exports/<int:pk>/download/", views_exports.export_job_download, name="export_job_download"),
     path("results/<int:pk>/ask/", views_office.justification_request, name="justification_request"),
 ]
