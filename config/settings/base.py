@@ -95,6 +95,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # the embedded default keeps its database in VAR_DIR: make sure the folder is there
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets readers work while one writer commits (the autosave of many users).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
