@@ -84,6 +84,14 @@ def object_id(value: Any) -> int:
     return number
 
 
+# The configurable fields of a task area, read and written alike.
+TASK_AREA_FIELDS = (
+    "number", "name", "description", "sphere", "form", "budget", "min_grant", "max_grant",
+    "min_own_contribution_pct", "min_own_financial_pct", "max_admin_costs_pct", "window_start", "window_end",
+    "pass_threshold_pct", "tie_break_criterion", "tie_break",
+)
+
+
 class ApiViewSet(viewsets.GenericViewSet):
     authentication_classes = API_AUTHENTICATION
     permission_classes = [IsAuthenticated]
@@ -115,25 +123,7 @@ class TaskAreaOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TaskArea
-        fields = [
-            "id",
-            "number",
-            "name",
-            "description",
-            "sphere",
-            "form",
-            "budget",
-            "min_grant",
-            "max_grant",
-            "min_own_contribution_pct",
-            "min_own_financial_pct",
-            "max_admin_costs_pct",
-            "window_start",
-            "window_end",
-            "pass_threshold_pct",
-            "tie_break",
-            "criteria",
-        ]
+        fields = ["id", *TASK_AREA_FIELDS, "criteria"]
 
 
 class ChecklistItemOutputSerializer(serializers.ModelSerializer):
@@ -292,23 +282,7 @@ class CompetitionCreateInputSerializer(CompetitionInputSerializer):
 class TaskAreaInputSerializer(serializers.ModelSerializer):
     class Meta:
         model = TaskArea
-        fields = [
-            "number",
-            "name",
-            "description",
-            "sphere",
-            "form",
-            "budget",
-            "min_grant",
-            "max_grant",
-            "min_own_contribution_pct",
-            "min_own_financial_pct",
-            "max_admin_costs_pct",
-            "window_start",
-            "window_end",
-            "pass_threshold_pct",
-            "tie_break",
-        ]
+        fields = list(TASK_AREA_FIELDS)
 
 
 class CriterionInputSerializer(serializers.ModelSerializer):

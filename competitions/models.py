@@ -495,6 +495,12 @@ class TaskArea(models.Model):
     def __str__(self) -> str:
         return f"{self.number}. {self.name}"
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.tie_break_criterion_id and (self.pk is None or self.tie_break_criterion.task_area_id != self.pk):
+            raise ValidationError({"tie_break_criterion": _("Choose one of this task's own criteria.")})
+
     def max_points(self) -> Decimal:
         return self.criteria.aggregate(s=Sum("max_points"))["s"] or Decimal("0")
 
