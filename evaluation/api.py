@@ -111,11 +111,6 @@ class SeatKindField(serializers.ChoiceField):
         super().__init__(choices=SeatKind.choices, **kwargs)
 
 
-def _is_chair(user, competition) -> bool:
-    seat = selectors.seat_of(user=user, competition=competition)
-    return seat is not None and seat.role == SeatRole.CHAIR
-
-
 def _keyed_entries(raw: Any, field: str) -> dict[str, dict]:
     """{"<id>": {…}, …} as sent; anything else is refused at its own key, never a 500."""
     if not isinstance(raw, dict):
@@ -837,7 +832,7 @@ class EvaluationViewSet(WorkflowViewSetMixin, ApiViewSet):
         """Scores' aggregates: the chair at any time; the authority once scoring is closed;
         other members never before (they do not see each other's scores)."""
         user, competition = self.request.user, evaluation.competition
-        if _is_chair(user, competition):
+        if selectors.is_chair(user, competition):
             return
         closed = evaluation.state in SCORING_CLOSED
         if selectors.is_staff(user, competition):
@@ -880,7 +875,7 @@ class EvaluationViewSet(WorkflowViewSetMixin, ApiViewSet):
     def progress(self, request, *args, **kwargs):
         evaluation = self.get_object()
         if not (
-            _is_chair(request.user, evaluation.competition)
+            selectors.is_chair(request.user, evaluation.competition)
             or selectors.is_staff(request.user, evaluation.competition)
         ):
             raise Forbidden(_("The progress of scoring is for the chair and the authority."))
@@ -933,7 +928,7 @@ class EvaluationViewSet(WorkflowViewSetMixin, ApiViewSet):
     def score_sheets(self, request, *args, **kwargs):
         evaluation = self.get_object()
         competition = evaluation.competition
-        if not (_is_chair(request.user, competition) or selectors.is_staff(request.user, competition)):
+        if not (selectors.is_chair(request.user, competition) or selectors.is_staff(request.user, competition)):
             raise Forbidden(_("The list of score sheets is for the chair and the authority."))
         query = SheetQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -1377,7 +1372,7 @@ class ScoreSheetViewSet(WorkflowViewSetMixin, ApiViewSet):
         )
         if holder:
             return sheet
-        if _is_chair(user, sheet.offer.competition):
+        if selectors.is_chair(user, sheet.offer.competition):
             if self.action == "audit":
                 # the trail carries the points: the chair sees aggregates, not a member's scores
                 raise Forbidden(_("A member's scores are theirs until scoring is closed."))
@@ -1429,7 +1424,7 @@ class AwardViewSet(WorkflowViewSetMixin, ApiViewSet):
         if award is None:
             raise NotFound()
         user, competition = self.request.user, award.offer.competition
-        if selectors.is_staff(user, competition) or _is_chair(user, competition):
+        if selectors.is_staff(user, competition) or selectors.is_chair(user, competition):
             return award
         evaluation = getattr(competition, "evaluation", None)
         published = evaluation is not None and evaluation.state == EvaluationState.RESOLVED

@@ -37,6 +37,17 @@ def _authority_rule(role: str, attr: str) -> Rule:
     return Rule(role, check)
 
 
+def _chair_rule(attr: str) -> Rule:
+    """The chair of the committee of the competition reached by `attr` (e.g. "offer.competition")."""
+
+    def check(obj, user) -> bool:
+        return user is not None and Seat.objects.filter(
+            committee__competition=_competition_of(obj, attr), user=user, role=SeatRole.CHAIR, is_active=True
+        ).exists()
+
+    return Rule("committee_chair", check)
+
+
 def _competition_of(obj, attr: str) -> Competition:
     for part in attr.split("."):
         obj = getattr(obj, part)
@@ -53,19 +64,13 @@ class EvaluationState(models.TextChoices):
     RESOLVED = "resolved", _("resolved, results published")
 
 
-def _is_chair(evaluation: Evaluation, user) -> bool:
-    committee = getattr(evaluation.competition, "committee", None)
-    return bool(committee and user is not None and committee.seats.filter(
-        user=user, role=SeatRole.CHAIR, is_active=True).exists())
-
-
-IS_CHAIR = Rule("committee_chair", _is_chair)
+IS_CHAIR = _chair_rule("competition")
 EVAL_OFFICER = _authority_rule(AuthorityRole.OFFICER, "competition")
 EVAL_APPROVER = _authority_rule(AuthorityRole.APPROVER, "competition")
 
 
 def _guard_call(name: str):
-    """A guard that asks the evaluation's services module (where the queries live)."""
+    """A guard that asks evaluation/guards.py (where the guards' queries live)."""
 
     def check(evaluation):
         from . import guards
@@ -376,8 +381,7 @@ class SheetState(models.TextChoices):
 
 IS_SHEET_HOLDER = Rule("committee_member", lambda sheet, user: user is not None and
                        sheet.seat.user_id == user.pk and sheet.seat.is_active)
-SHEET_CHAIR = Rule("committee_chair", lambda sheet, user: user is not None and sheet.seat.committee.seats.filter(
-    user=user, role=SeatRole.CHAIR, is_active=True).exists())
+SHEET_CHAIR = _chair_rule("offer.competition")
 
 
 class ScoreSheet(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
@@ -438,8 +442,7 @@ class AwardState(models.TextChoices):
     DECLINED = "declined", _("declined by the offeror")
 
 
-AWARD_CHAIR = Rule("committee_chair", lambda award, user: user is not None and Seat.objects.filter(
-    committee__competition_id=award.offer.competition_id, user=user, role=SeatRole.CHAIR, is_active=True).exists())
+AWARD_CHAIR = _chair_rule("offer.competition")
 AWARD_APPROVER = _authority_rule(AuthorityRole.APPROVER, "offer.competition")
 AWARD_NGO = Rule("ngo_signatory", lambda award, user: CAN_SUBMIT(award.offer, user))
 

@@ -59,6 +59,11 @@ def seat_of(*, user, competition: Competition) -> Seat | None:
         "committee").first()
 
 
+def is_chair(user, competition: Competition) -> bool:
+    seat = seat_of(user=user, competition=competition)
+    return seat is not None and seat.role == SeatRole.CHAIR
+
+
 def competitions_for_member(*, user) -> QuerySet[Competition]:
     return Competition.objects.filter(committee__seats__user=user, committee__seats__is_active=True,
                                       evaluation__isnull=False).select_related("authority", "evaluation").distinct()
