@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "competitions",
     "offers",
     "evaluation",
+    "settlements",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,8 @@ CELERY_BEAT_SCHEDULE = {
     "close-submissions": {"task": "competitions.tasks.close_due_submissions", "schedule": 60.0},
     "expire-remedies": {"task": "evaluation.tasks.expire_remedies", "schedule": 300.0},
     "expire-updates": {"task": "evaluation.tasks.expire_updates", "schedule": 300.0},
+    # contracts ending, reports due and overdue, returns overdue; a missed run is caught up by the next
+    "settlement-deadlines": {"task": "settlements.tasks.check_deadlines", "schedule": 3600.0},
 }
 
 REST_FRAMEWORK = {
