@@ -186,7 +186,8 @@ def competition_extend_deadline(competition: Competition, *, actor, new_deadline
     if errors:
         raise InvalidData(errors)
     with transaction.atomic():
-        # Organisations with unsubmitted drafts are told by offers/receivers.py once this commits.
+        # Organisations with unsubmitted drafts are owed a notice (offers/receivers.py), written in this
+        # transaction; the e-mails go once it commits.
         competition = transition(competition, "extend_deadline", actor=actor, reason=reason,
                                  new_deadline=new_deadline)
     return competition

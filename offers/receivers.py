@@ -1,5 +1,5 @@
 """How the offers stage answers the competitions stage (competitions/signals.py) and reacts
-to its transitions (workflow.signals.transition_committed)."""
+to its transitions (workflow.signals.transition_performed)."""
 
 from django.db.models import Count
 from django.dispatch import receiver
@@ -9,7 +9,7 @@ from competitions.models import CancellationGround, Competition, CompetitionStat
 from competitions.signals import cancellation_grounds, offer_counts
 from workflow.calendar import format_local
 from workflow.notifications import notify
-from workflow.signals import transition_committed
+from workflow.signals import transition_performed
 
 from .models import Offer, OfferState
 from .selectors import draft_holders_for_competition
@@ -37,7 +37,7 @@ def no_offers_ground(sender, competition, **kwargs):
     return []
 
 
-@receiver(transition_committed, sender=Competition)
+@receiver(transition_performed, sender=Competition)
 def tell_drafts_of_extension(sender, instance, name, event, **kwargs):
     if name != "extend_deadline":
         return

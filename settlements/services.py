@@ -23,7 +23,7 @@ from offers.form import parse_date, parse_decimal
 from offers.models import Representation, RepresentationRole
 from offers.services import snapshot_hash
 from workflow.audit import audit_record, canonical
-from workflow.calendar import deadline_in_days, format_local
+from workflow.calendar import deadline_in_days, format_local, next_working_day
 from workflow.errors import EditConflict, Forbidden, InvalidData, NotFound, WrongState
 from workflow.notifications import notify
 from workflow.permissions import has_object_perm
@@ -728,6 +728,7 @@ def report_request_partial(*, contract: Contract, actor, period_start: Any, peri
     if start and end and start > end:
         errors.setdefault("period_end", []).append(_("The period ends before it starts."))
     if due:
+        due = next_working_day(due)  # a deadline on a Saturday, Sunday or holiday moves to the next working day
         problem = partial_due_problem(today, due)
         if problem:
             errors.setdefault("due_on", []).append(problem)

@@ -6,7 +6,8 @@ In one database transaction it: locks the row; checks that the transition exists
 from the current state (409), that the actor may do it (403) and that its guards
 pass (409, or 400 where a guard reports field errors); runs the django-fsm
 transition; lets the calling service apply its effect (e.g. freeze a snapshot);
-saves; writes the audit event; and queues side effects with on_commit. If any
+saves; writes the audit event; and tells the later stages (transition_performed) inside the
+transaction, so that what they owe (e.g. notifications) is written with it. If any
 step fails nothing is written.
 """
 
@@ -24,7 +25,7 @@ from .audit import audit_record
 from .errors import Forbidden, InvalidData, NotFound, Refusal, WrongState
 from .guards import explain_conditions
 from .rules import Rule
-from .signals import transition_committed, transition_guard
+from .signals import transition_guard, transition_performed
 
 
 def _fsm_meta(instance: models.Model, name: str):
@@ -168,8 +169,6 @@ def transition(instance: models.Model, name: str, *, actor, reason: str = "", pa
             actor_role=role or "", source_state=source, target_state=target, reason=reason, payload=data,
             subject_locked=True,
         )
-        transaction.on_commit(
-            lambda: transition_committed.send(sender=model, instance=locked, name=name, event=event, actor=actor)
-        )
+        transition_performed.send(sender=model, instance=locked, name=name, event=event, actor=actor)
     instance.refresh_from_db()
     return locked

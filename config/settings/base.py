@@ -162,6 +162,9 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Pożytek <no-reply@localhost>")
 SITE_URL = os.environ.get("POZYTEK_SITE_URL", "http://127.0.0.1:8000")
+# The model contract leaves the cost-line tolerance blank for the authority to fill; 10% is the
+# common choice [GK]. Each contract keeps its own, set when it is drafted.
+POZYTEK_CONTRACT_TOLERANCE_PCT = os.environ.get("POZYTEK_CONTRACT_TOLERANCE_PCT", "10")
 
 # Celery: eager in the embedded default only.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
