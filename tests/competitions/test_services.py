@@ -577,3 +577,23 @@ def test_an_unknown_ground_is_refused(authority, approver):
     assert list(excinfo.value.errors) == ["ground"]
     competition.refresh_from_db()
     assert competition.state == CompetitionState.SUBMISSION_CLOSED
+
+
+def test_extension_notices_are_written_with_the_extension_and_roll_back_with_it(authority, officer):
+    from django.db import transaction
+
+    from workflow.models import Notification
+
+    competition = CompetitionFactory(authority=authority, published=True)
+    offer = OfferFactory(task_area=competition.task_areas.get())
+    holder = representative(offer.organization, RepresentationRole.EDITOR)
+    new = competition.submission_deadline + dt.timedelta(days=3)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        competition_extend_deadline(competition, actor=officer, new_deadline=new, reason="Awaria")
+        assert Notification.objects.filter(recipient=holder).count() == 1  # owed inside the transaction
+        raise RuntimeError("the request fails after the extension")
+    assert not Notification.objects.filter(recipient=holder).exists()
+    competition.refresh_from_db()
+    assert competition.submission_deadline != new
+    competition_extend_deadline(competition, actor=officer, new_deadline=new, reason="Awaria")
+    assert Notification.objects.filter(recipient=holder).count() == 1
