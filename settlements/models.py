@@ -246,7 +246,7 @@ class Contract(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         return {}
 
     @transition(field=state, source=[ContractState.DRAFTED, ContractState.SIGNED, ContractState.ACTIVE,
-                                     ContractState.IMPLEMENTATION_ENDED],
+                                     ContractState.IMPLEMENTATION_ENDED, ContractState.SETTLING],
                 target=ContractState.TERMINATED, permission=OFFICER | APPROVER,
                 conditions=[_guard_call("terminate_problems")], custom={"label": _("Terminate the contract")})
     def terminate(self, ground: str, termination_reason: str, terminated_on: dt.date):

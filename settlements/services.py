@@ -1267,8 +1267,13 @@ def settlement_conclude(settlement: Settlement, *, actor) -> Settlement:
 
 
 def _perform_if_done(contract: Contract, actor) -> None:
+    """The contract is performed when its final report is accepted and the settlement closed; a
+    contract whose final report was rejected stays settling once the money is back (its further
+    fate — termination, a new report — is the authority's decision, not a side effect)."""
+    from .guards import perform_problems
+
     contract.refresh_from_db()
-    if contract.state == ContractState.SETTLING:
+    if contract.state == ContractState.SETTLING and not perform_problems(contract):
         transition(contract, "perform", actor=actor)
 
 
