@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
 from workflow.audit import audit_record
-from workflow.calendar import format_local
+from workflow.calendar import format_local, local_date
 from workflow.errors import Forbidden, InvalidData, WrongState
 from workflow.permissions import forget
 from workflow.services import transition
@@ -159,6 +159,12 @@ def publication_record(*, competition: Competition, actor, channel: str, publish
         ):
             raise WrongState(_("Publication of the announcement is recorded once it is approved."),
                              code="not_approved")
+        if kind == PublicationKind.ANNOUNCEMENT and locked.approved_at and published_on < local_date(
+                locked.approved_at):
+            # an earlier date would shorten, on paper, the 21 days of art. 13 ust. 1
+            raise InvalidData({"published_on": [_("The announcement was approved on {date}; it cannot have been "
+                                                  "published before that.").format(
+                date=local_date(locked.approved_at).strftime("%d.%m.%Y"))]})
         record, _created = PublicationRecord.objects.update_or_create(
             competition=locked, kind=kind, version=locked.version, channel=channel,
             defaults={"published_on": published_on, "url": url, "recorded_by": actor},

@@ -15,13 +15,9 @@ event's time hold as they would have when it happened.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
-from unittest import mock
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -53,6 +49,7 @@ from offers.demo import (
 from offers.models import Offer
 from offers.services import offer_save_section, offer_submit
 from workflow.calendar import WARSAW, next_working_day
+from workflow.clock import frozen_at
 from workflow.services import transition
 
 from . import services
@@ -80,20 +77,9 @@ MEMBERS = (
 
 # --- the clock --------------------------------------------------------------------------------------
 
-_REAL_NOW = timezone.now
-
-
-@contextlib.contextmanager
-def _clock(moment: dt.datetime) -> Iterator[None]:
-    """Run a step of the demo's past at `moment`: timezone.now() (and the model fields whose
-    default is it) answer that time."""
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(mock.patch("django.utils.timezone.now", return_value=moment))
-        for model in apps.get_models():
-            for field in model._meta.concrete_fields:
-                if field.default is _REAL_NOW:
-                    stack.enter_context(mock.patch.object(field, "_get_default", lambda: moment))
-        yield
+def _clock(moment: dt.datetime):
+    """Run a step of the demo's past at `moment` (workflow.clock.frozen_at)."""
+    return frozen_at(moment)
 
 
 def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -231,7 +217,8 @@ class EvaluationDemo:
         if competition is None or not hasattr(competition, "evaluation"):
             return []
         evaluation = competition.evaluation
-        return [f"“{competition.title}” closed on {timezone.localtime(competition.submission_deadline, WARSAW):%d.%m.%Y}"
+        closed_on = timezone.localtime(competition.submission_deadline, WARSAW)
+        return [f"“{competition.title}” closed on {closed_on:%d.%m.%Y}"
                 f" and is in {evaluation.get_state_display()}: przewodniczacy chairs its committee, komisja1 has "
                 "offers to declare for and score."]
 

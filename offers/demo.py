@@ -62,6 +62,7 @@ from competitions.services import (
 )
 from workflow.audit import audit_record
 from workflow.calendar import WARSAW, next_working_day
+from workflow.clock import frozen_at
 from workflow.services import transition
 
 from .identifiers import generate_bank_account, generate_krs, generate_nip, generate_regon
@@ -358,9 +359,11 @@ def _main_competition(authority: Authority, officer, approver, today: dt.date) -
             competition_item_save(competition=competition, actor=officer, model=PriorFunding,
                                   competition_id=competition.pk, year=year, description=description,
                                   total_cost=Decimal(cost), grants_to_ngos=Decimal(cost))
-    competition = transition(competition, "approve", actor=approver,
-                             approval_reference=f"Zarządzenie nr 1873/{today.year} Prezydenta Miasta "
-                                                "Dąbrowy Górniczej")
+    # approved the day before its first publication, as an approver does
+    with frozen_at(dt.datetime.combine(today - dt.timedelta(days=4), dt.time(9), tzinfo=WARSAW)):
+        competition = transition(competition, "approve", actor=approver,
+                                 approval_reference=f"Zarządzenie nr 1873/{today.year} Prezydenta Miasta "
+                                                    "Dąbrowy Górniczej")
     for channel, days_ago, url in (
         (Channel.BIP, 3, "https://dabrowa-gornicza.example.org/bip/konkursy/2027-1"),
         (Channel.WEBSITE, 3, "https://dabrowa-gornicza.example.org/ngo/konkursy/2027-1"),

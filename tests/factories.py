@@ -58,6 +58,10 @@ def staff(authority: Authority, role: str, **kwargs):
     return user
 
 
+def _weeks_ago() -> dt.datetime:
+    return timezone.now() - dt.timedelta(weeks=8)
+
+
 class CompetitionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Competition
@@ -76,8 +80,9 @@ class CompetitionFactory(factory.django.DjangoModelFactory):
     selection_date = factory.LazyAttribute(lambda c: (c.submission_deadline + dt.timedelta(days=30)).date())
 
     class Params:
-        approved = factory.Trait(state=CompetitionState.APPROVED, approved_at=factory.LazyFunction(timezone.now))
-        published = factory.Trait(state=CompetitionState.PUBLISHED, approved_at=factory.LazyFunction(timezone.now),
+        # approved some weeks ago, so that tests may record publications on any recent day
+        approved = factory.Trait(state=CompetitionState.APPROVED, approved_at=factory.LazyFunction(_weeks_ago))
+        published = factory.Trait(state=CompetitionState.PUBLISHED, approved_at=factory.LazyFunction(_weeks_ago),
                                   published_at=factory.LazyFunction(timezone.now))
         closed = factory.Trait(
             state=CompetitionState.SUBMISSION_CLOSED, published_at=factory.LazyFunction(timezone.now),
