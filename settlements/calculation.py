@@ -212,6 +212,12 @@ def report_findings(terms: Terms, documents: list[Document], *, received: Decima
                                      "start": terms.expenditure_start.strftime("%d.%m.%Y"),
                                      "end": terms.expenditure_end.strftime("%d.%m.%Y"),
                                      "grant": fmt(grant_of(document))}, blocking=False))
+        elif not document.financial and outside_period(terms, document):
+            findings.append(Finding(key, _("Document {no} ({number}): dated {date}, outside the period {start}–{end}; "
+                                           "it does not count as the own contribution."),
+                                    {**label, "date": document.issued_on.strftime("%d.%m.%Y"),
+                                     "start": terms.expenditure_start.strftime("%d.%m.%Y"),
+                                     "end": terms.expenditure_end.strftime("%d.%m.%Y")}, blocking=False))
     # the tolerance and the share as the settlement measures them: on eligible documents only, so a
     # document paid outside the period is not returned twice (as ineligible and as an excess)
     measured = excesses(terms, documents)
@@ -354,8 +360,7 @@ def compute_settlement(terms: Terms, documents: list[Document], *, payments: lis
     computation = {
         "received": received, "payments": [{"on": day, "amount": amount} for day, amount in payments],
         "charged_to_grant": claimed, "not_paid_out": not_paid_out, "ineligible": ineligible,
-        "line_excess": excess_total,
-        "share_excess": share_excess, "unused": unused, "eligible_total": eligible_total,
+        "line_excess": excess_total, "share_excess": share_excess, "unused": unused, "eligible_total": eligible_total,
         "agreed_share_pct": q(share_agreed * HUNDRED), "tolerance_pct": terms.tolerance_pct,
         "expenditure_period": [terms.expenditure_start, terms.expenditure_end], "established_on": established_on,
         "lines": [{"line": a.line.label, "planned_grant": a.line.grant_part, "limit": a.limit, "actual_grant": a.grant,
