@@ -291,6 +291,14 @@ def _not_paid_out(found: Decimal, uncovered: Decimal, explanation: dict[str, Any
     return cut
 
 
+def financing_transfer(document: Document, payments: list[tuple[dt.date, Decimal]], first: dt.date) -> dt.date:
+    """The transfer of the grant that financed a cost: the last one on or before the day it was paid."""
+    if document.paid_on is None:
+        return first
+    before = [day for day, _amount in payments if day <= document.paid_on]
+    return max(before) if before else first
+
+
 def compute_settlement(terms: Terms, documents: list[Document], *, payments: list[tuple[dt.date, Decimal]],
                        revenue: dict[str, Decimal], established_on: dt.date) -> tuple[list[Item], dict[str, Any]]:
     """DOMAIN.md §10's algorithm. Returns the return items and every figure that led to them.
@@ -311,15 +319,28 @@ def compute_settlement(terms: Terms, documents: list[Document], *, payments: lis
 
     ineligible_docs = [d for d in documents if not is_eligible(terms, d) and grant_of(d)]
     ineligible = sum((grant_of(d) for d in ineligible_docs), ZERO)
-    explanation = {"documents": [{"no": d.position, "number": d.number, "grant": grant_of(d),
-                                  "paid_on": d.paid_on, "reason": d.ineligible_reason or "outside_period"}
-                                 for d in ineligible_docs],
-                   "rule": "grant used contrary to purpose; interest from the day of transfer"}
-    cut = _not_paid_out(ineligible, uncovered, explanation)
-    uncovered, ineligible_due = uncovered - cut, ineligible - cut
-    if ineligible_due:
-        items.append(Item("ineligible", ineligible_due, "u.f.p. art. 252 ust. 1 pkt 1", misuse_due, first_transfer,
-                          explanation=explanation))
+    # art. 252 ust. 5 pkt 1: interest on misused grant runs from the day the grant was transferred —
+    # for each document, the transfer that financed it (the last one on or before its payment; the
+    # first one for a cost paid before any transfer or never paid). One item per such transfer.
+    groups: dict[dt.date, list[Document]] = {}
+    for document in ineligible_docs:
+        groups.setdefault(financing_transfer(document, payments, first_transfer), []).append(document)
+    # grant charged beyond what was paid falls on the latest transfers first (a tranche not yet paid)
+    for transfer_day in sorted(groups, reverse=True):
+        group = groups[transfer_day]
+        found = sum((grant_of(d) for d in group), ZERO)
+        explanation = {"documents": [{"no": d.position, "number": d.number, "grant": grant_of(d),
+                                      "paid_on": d.paid_on, "reason": d.ineligible_reason or "outside_period"}
+                                     for d in group],
+                       "transfer": transfer_day,
+                       "rule": "grant used contrary to purpose; interest from the day of the transfer that "
+                               "financed it"}
+        cut = _not_paid_out(found, uncovered, explanation)
+        uncovered -= cut
+        if found - cut:
+            items.append(Item("ineligible", found - cut, "u.f.p. art. 252 ust. 1 pkt 1", misuse_due, transfer_day,
+                              explanation=explanation))
+    items.sort(key=lambda item: item.interest_from)
 
     measured = excesses(terms, documents)
     actuals, excess_total, share_excess = measured.actuals, measured.line_excess, measured.share_excess

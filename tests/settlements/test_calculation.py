@@ -389,7 +389,7 @@ def test_share_is_measured_after_the_line_excess_is_taken_out():
     assert "(440,00 zł of the grant)" in only(findings(documents), "totals.share").text()
 
 
-def test_ineligible_is_misuse_with_interest_from_the_first_transfer():
+def test_ineligible_is_misuse_with_interest_from_the_transfer_that_financed_it():
     documents = [
         doc(1, (11, "grant", "1000.00"), paid_on="2026-10-05"),                             # after the period
         doc(2, (12, "grant", "500.00"), ineligible_reason="catering outside the scope"),  # marked by the officer
@@ -397,17 +397,21 @@ def test_ineligible_is_misuse_with_interest_from_the_first_transfer():
         doc(4, (11, "grant", "2000.00"), (11, "own_financial", "500.00")),
         doc(5, (12, "own_financial", "100.00"), paid_on="2026-02-01"),                     # own money only
     ]
-    # tranches given out of order: the first transfer is the earliest
+    # tranches given out of order; document 1 was paid after the second transfer, documents 2 and 3
+    # (paid within the period before it, or never) from the first
     items, computation = settle(terms(), documents, payments=(("2026-06-01", "3000.00"), ("2026-03-02", "5000.00")))
     kinds = by_kind(items)
-    ineligible = kinds["ineligible"][0]
-    assert ineligible.amount == D("1900.00")
-    assert ineligible.basis == "u.f.p. art. 252 ust. 1 pkt 1"
-    assert ineligible.interest_from == day("2026-03-02")  # the day of transfer, art. 252 ust. 5 pkt 1
-    assert ineligible.due_on == day("2026-11-12")
-    assert [(d["no"], d["grant"], d["reason"]) for d in ineligible.explanation["documents"]] == [
-        (1, D("1000.00"), "outside_period"), (2, D("500.00"), "catering outside the scope"),
-        (3, D("400.00"), "outside_period")]
+    first, second = kinds["ineligible"]
+    assert first.amount + second.amount == D("1900.00")
+    assert {first.basis, second.basis} == {"u.f.p. art. 252 ust. 1 pkt 1"}
+    # the day of the financing transfer, art. 252 ust. 5 pkt 1
+    assert (first.interest_from, first.amount) == (day("2026-03-02"), D("900.00"))
+    assert (second.interest_from, second.amount) == (day("2026-06-01"), D("1000.00"))
+    assert first.due_on == second.due_on == day("2026-11-12")
+    assert [(d["no"], d["grant"], d["reason"]) for d in first.explanation["documents"]] == [
+        (2, D("500.00"), "catering outside the scope"), (3, D("400.00"), "outside_period")]
+    assert [(d["no"], d["grant"], d["reason"]) for d in second.explanation["documents"]] == [
+        (1, D("1000.00"), "outside_period")]
     # 8 000 paid − 3 900 charged to the grant = 4 100 unused; the ineligible 1 900 is not in it
     assert kinds["unused"][0].amount == D("4100.00")
     # the share is measured on the eligible 2 500 of costs: 2 000 ≤ 2 500 × 80%
@@ -558,15 +562,20 @@ def test_the_parts_never_overlap_and_never_exceed_what_was_paid(case):
     measured = excesses(the_terms, documents)
     properly_used = measured.eligible_grant - measured.line_excess - measured.share_excess
     assert grant_items == max(D("0.00"), received - properly_used)
-    # one item per kind, one per line for the tolerance, each positive, with a deadline and an interest start
-    kinds = [i.kind for i in items if i.kind != "line_excess"]
+    # one item per kind, one per line for the tolerance and one per financing transfer for misuse, each
+    # positive, with a deadline and an interest start
+    kinds = [i.kind for i in items if i.kind not in ("line_excess", "ineligible")]
     assert len(kinds) == len(set(kinds))
+    transfers = [i.interest_from for i in items if i.kind == "ineligible"]
+    assert len(transfers) == len(set(transfers))
     excess_lines = [i.line_id for i in items if i.kind == "line_excess"]
     assert len(excess_lines) == len(set(excess_lines))
     for item in items:
         assert item.amount > 0
         if item.kind == "ineligible":
-            assert item.interest_from == min(on for on, _amount in payments)
+            # the day of a transfer (art. 252 ust. 5 pkt 1): the one that financed the documents
+            assert item.interest_from in {on for on, _amount in payments}
+            assert item.interest_from == item.explanation["transfer"]
         else:
             assert item.interest_from == item.due_on + dt.timedelta(days=1)
 
