@@ -488,7 +488,8 @@ class TaskArea(models.Model):
             models.CheckConstraint(condition=Q(window_end__gte=models.F("window_start")),
                                    name="task_area_window_ordered"),
             models.CheckConstraint(
-                condition=Q(min_grant__isnull=True) | Q(max_grant__isnull=True) | Q(max_grant__gte=models.F("min_grant")),
+                condition=(Q(min_grant__isnull=True) | Q(max_grant__isnull=True)
+                           | Q(max_grant__gte=models.F("min_grant"))),
                 name="task_area_grant_range_ordered"),
         ]
 

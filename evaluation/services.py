@@ -164,8 +164,9 @@ def _notify_results(evaluation: Evaluation, deadline: dt.datetime) -> None:
         notify(key=f"offer.{offer.pk}.results", recipients=recipients,
                subject=_("Results of the competition: {title}").format(title=evaluation.competition.title),
                body=_("The results of “{title}” are published. Your offer “{offer}”: see its evaluation card. "
-                      "If you were awarded less than you asked for, update your offer by {deadline} or decline.").format(
-                   title=evaluation.competition.title, offer=offer.title, deadline=format_local(deadline)),
+                      "If you were awarded less than you asked for, update your offer by {deadline} or decline."
+                      ).format(title=evaluation.competition.title, offer=offer.title,
+                               deadline=format_local(deadline)),
                link=reverse("evaluation:offer_card", args=[offer.pk]))
 
 
@@ -470,8 +471,9 @@ def award_propose(award: Award, *, actor, amount: Any, justification: str = "", 
         area = award.offer.task_area
         proposed = _area_total(award, "proposed_amount", [AwardState.PROPOSED])
         if not errors and proposed + value > area.budget:
-            errors["amount"] = [_("The proposals for task {number} would exceed its budget {budget} by {excess}.").format(
-                number=area.number, budget=money(area.budget), excess=money(proposed + value - area.budget))]
+            errors["amount"] = [_("The proposals for task {number} would exceed its budget {budget} by {excess}."
+                                  ).format(number=area.number, budget=money(area.budget),
+                                           excess=money(proposed + value - area.budget))]
     if errors:
         raise InvalidData(errors)
     return transition(award, "propose", actor=actor, amount=value, justification=justification, cut_reason=cut_reason)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_committee, views_office, views_exports
+from . import views_committee, views_exports, views_office
 
 app_name = "evaluation"
 

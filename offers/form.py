@@ -98,10 +98,8 @@ def parse_decimal(value: Any, *, places: int = 2) -> tuple[Decimal | None, Any]:
         text = _SPACES_RE.sub("", str(value)).replace("zł", "").replace("zl", "")
         if text == "":
             return None, None
-        if "," in text and "." in text:
-            text = text.replace(".", "").replace(",", ".")
-        else:
-            text = text.replace(",", ".")
+        # "1.234,56" (dots group thousands when a comma is the decimal sign) or "1234,56" / "1234.56"
+        text = text.replace(".", "").replace(",", ".") if "," in text and "." in text else text.replace(",", ".")
         if not _MONEY_RE.match(text):
             return None, _("“{value}” is not a number.").format(value=str(value)[:40])
         try:

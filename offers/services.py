@@ -186,7 +186,8 @@ def invitation_accept(*, token, user) -> Representation:
             defaults={"role": invitation.role, "function": invitation.function, "is_active": True})
         _grant(invitation.organization, user, invitation.role)
         audit_record(subject=invitation.organization, action="offers.organization.accept_invitation", actor=user,
-                     actor_role="ngo_" + invitation.role, payload={"invitation": invitation.pk, "role": invitation.role})
+                     actor_role="ngo_" + invitation.role,
+                     payload={"invitation": invitation.pk, "role": invitation.role})
     return representation
 
 
@@ -323,8 +324,8 @@ def attachment_add(*, offer: Offer, actor, upload, requirement_id: int | None = 
         errors["file"] = [_("The file is too large: {size} MB, at most {limit} MB.").format(
             size=round(upload.size / 1048576, 1), limit=limit // 1048576)]
     elif extension not in ALLOWED_ATTACHMENT_TYPES:
-        errors["file"] = [_("Files of type “{ext}” are not accepted; use PDF, JPG, PNG, DOCX, XLSX, ODT or ODS.").format(
-            ext=extension or "?")]
+        errors["file"] = [_("Files of type “{ext}” are not accepted; use PDF, JPG, PNG, DOCX, XLSX, ODT or ODS."
+                            ).format(ext=extension or "?")]
     elif not _sniff(upload).startswith(ALLOWED_ATTACHMENT_TYPES[extension][1]):
         errors["file"] = [_("The file's content is not a {ext} file.").format(ext=extension.upper().lstrip("."))]
     if errors:

@@ -1,15 +1,12 @@
 """The whole evaluation path through the services, from closed submissions to published
 results and the offeror's update."""
 
-import datetime as dt
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
-from competitions.models import ChecklistItem, CompetitionState
+from competitions.models import ChecklistItem
 from evaluation import services
 from evaluation.models import AwardState, DeclarationState, EvaluationState, FormalCheckState, SeatKind, SeatRole
 from evaluation.selectors import evaluation_card, offer_for_member, public_results, ranking
@@ -21,7 +18,6 @@ from ..factories import (
     CompetitionFactory,
     OfferFactory,
     OrganizationFactory,
-    TaskAreaFactory,
     UserFactory,
     representative,
 )

@@ -607,10 +607,9 @@ def test_justification_may_be_asked_for_within_30_days_of_the_results(deciding, 
             evaluation=evaluation, name="Jan Kowalski", email="jan@example.org",
             text="Proszę o uzasadnienie odrzucenia oferty.", offer=deciding["offers"][0])
     assert request.answer_due == dt.date(2027, 6, 17)
-    with mock.patch("django.utils.timezone.now", return_value=published + dt.timedelta(days=30, minutes=1)):
-        with pytest.raises(WrongState) as late:
-            services.justification_request_create(evaluation=evaluation, name="Jan", email="jan@example.org",
-                                                  text="?")
+    with (mock.patch("django.utils.timezone.now", return_value=published + dt.timedelta(days=30, minutes=1)),
+          pytest.raises(WrongState) as late):
+        services.justification_request_create(evaluation=evaluation, name="Jan", email="jan@example.org", text="?")
     assert late.value.code == "justification_period_over"
     with pytest.raises(InvalidData) as bad:
         services.justification_request_create(evaluation=evaluation, name=" ", email="nie-adres", text=" ")
