@@ -195,7 +195,9 @@ def contract_draft(*, award: Award, actor) -> Contract:
             beneficiary_payments=budget.sources.get("beneficiary_payments", ZERO), payment_mode=PaymentMode.ONE_SUM,
             bank_account=organization.bank_account,
             tolerance_pct=Decimal(str(getattr(settings, "POZYTEK_CONTRACT_TOLERANCE_PCT", "10"))),
-            return_due=end, representatives=_parties(organization, partners, authority), terms=canonical(terms),
+            # the latest statutory deadline (art. 251 ust. 1); narrowed just below to the one that applies
+            return_due=dt.date(end.year + 1, 1, 31), representatives=_parties(organization, partners, authority),
+            terms=canonical(terms),
             created_by=actor,
         )
         contract.return_due = calc.unused_return_due(_terms(contract, lines=()))[0]
@@ -753,6 +755,17 @@ def report_request_partial(*, contract: Contract, actor, period_start: Any, peri
     return report
 
 
+def _without_nul(value: Any) -> Any:
+    """PostgreSQL's JSON cannot hold a NUL character; a pasted one is dropped, the rest kept."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 def _require_report_editor(report: Report, actor) -> None:
     if not has_object_perm(actor, "edit_offers", report.contract.organization):
         raise Forbidden()
@@ -771,7 +784,7 @@ def report_save_section(*, report: Report, actor, key: str, data: Any, base_revi
     if len(encoded.encode("utf-8")) > MAX_SECTION_BYTES:
         raise InvalidData({key: [_("This part is too long to save ({size} kB, at most {limit} kB).").format(
             size=len(encoded) // 1000, limit=MAX_SECTION_BYTES // 1000)]})
-    data = json.loads(encoded.replace("\\u0000", ""))
+    data = _without_nul(json.loads(encoded))
     with transaction.atomic():
         locked = Report.objects.select_for_update().select_related("contract__organization").get(pk=report.pk)
         _require_report_editor(locked, actor)
@@ -846,7 +859,7 @@ def document_save(*, report: Report, actor, data: dict[str, Any], document: Fina
     if not isinstance(data, dict):
         raise InvalidData({"document": [_("A document is a set of fields.")]})
     lines = {line.pk: line for line in report.contract.lines.filter(is_active=True)}
-    fields, shares, errors = _parse_document(report, data, lines)
+    fields, shares, errors = _parse_document(report, _without_nul(data), lines)
     if errors:
         raise InvalidData(errors)
     with transaction.atomic():
