@@ -240,14 +240,19 @@ def finance_dashboard(*, user, authority: Authority, today: dt.date | None = Non
                    .exclude(state__in=[SettlementState.CLOSED])
                    .select_related("contract__organization").order_by("pk"))
     by_state = {row["state"]: row["n"] for row in contracts.values("state").annotate(n=models_count())}
-    money = contracts_with_money(contracts).aggregate(
-        grant=Coalesce(Sum("grant"), Value(ZERO), output_field=MONEY_FIELD),
-        paid=Coalesce(Sum("paid"), Value(ZERO), output_field=MONEY_FIELD),
-        returned=Coalesce(Sum("returned"), Value(ZERO), output_field=MONEY_FIELD),
-        to_return=Coalesce(Sum("to_return"), Value(ZERO), output_field=MONEY_FIELD),
-        interest_charged=Coalesce(Sum("interest_charged"), Value(ZERO), output_field=MONEY_FIELD),
-        interest_paid=Coalesce(Sum("interest_paid"), Value(ZERO), output_field=MONEY_FIELD),
-    )
+    # summed on the rows themselves: an aggregate over the subquery annotations of contracts_with_money
+    # fails on PostgreSQL ("column paid does not exist") and sums to zero on SQLite
+    def total(field: str):
+        return Coalesce(Sum(field), Value(ZERO), output_field=MONEY_FIELD)
+
+    money = {
+        **contracts.aggregate(grant=total("grant")),
+        **Tranche.objects.filter(contract__in=contracts, paid_on__isnull=False).aggregate(paid=total("paid_amount")),
+        **ReturnPayment.objects.filter(item__settlement__contract__in=contracts).aggregate(
+            returned=total("to_principal"), interest_charged=total("interest_charged"),
+            interest_paid=total("to_interest")),
+        **ReturnItem.objects.filter(settlement__contract__in=contracts).aggregate(to_return=total("amount")),
+    }
     money["outstanding"] = (money["to_return"] - money["returned"] + money["interest_charged"]
                             - money["interest_paid"])
     return {

@@ -282,6 +282,12 @@ def contract_update_terms(contract: Contract, *, actor, data: dict[str, Any]) ->
         before = {key: getattr(locked, key) for key in changes}
         for key, value in changes.items():
             setattr(locked, key, value)
+        if "expenditure_end" in changes and "return_due" not in changes:
+            # the unused grant's deadline follows the period of spending (u.f.p. art. 251)
+            locked.return_due = dt.date(locked.expenditure_end.year + 1, 1, 31)
+            locked.return_due = calc.unused_return_due(_terms(locked, lines=()))[0]
+            changes["return_due"] = locked.return_due
+            before["return_due"] = contract.return_due
         planned = None
         if tranches is not None:
             planned = [Tranche(contract=locked, number=i, due_on=due, amount=amount)
@@ -330,6 +336,8 @@ def _may_sign_for(contract: Contract, actor, party_key: str) -> str | None:
 def signature_record(*, contract: Contract, actor, party_key: str, signer: str, signed_on: Any,
                      annex: Annex | None = None) -> Signature:
     """Record that a party signed the written contract (or an annex) on a date (art. 16: written form)."""
+    if not any(_may_sign_for(contract, actor, key) for key in ("organization", "authority", "treasurer")):
+        raise Forbidden()  # who may sign for no party hears no more than that
     errors: dict[str, list[str]] = {}
     day = _date_field(errors, "signed_on", signed_on)
     signer = str(signer or "").strip()[:300]
@@ -387,9 +395,15 @@ def contract_sign(contract: Contract, *, actor, signed_on: Any = None) -> Contra
     day = _date_field(errors, "signed_on", signed_on, required=False) if signed_on else None
     if errors:
         raise InvalidData(errors)
+    last = contract.signatures.filter(annex__isnull=True).aggregate(last=Max("signed_on"))["last"]
     if day is None:
-        last = contract.signatures.filter(annex__isnull=True).aggregate(last=Max("signed_on"))["last"]
         day = last or timezone.localdate()
+    elif day > timezone.localdate():
+        raise InvalidData({"signed_on": [_("A contract cannot be concluded on a day still to come.")]})
+    elif last and day < last:
+        # concluded when the last party signs (art. 16: written form)
+        raise InvalidData({"signed_on": [_("The contract is concluded on the day of its last signature ({date}) or "
+                                           "later.").format(date=_date(last))]})
 
     def freeze(locked: Contract) -> dict[str, Any]:
         locked.snapshot = contract_snapshot(locked)
@@ -871,7 +885,10 @@ def document_save(*, report: Report, actor, data: dict[str, Any], document: Fina
             position = (locked.documents.aggregate(n=Max("position"))["n"] or 0) + 1
             document = FinancialDocument.objects.create(report=locked, position=position, created_by=actor, **fields)
         else:
-            document = FinancialDocument.objects.select_for_update().get(pk=document.pk, report=locked)
+            try:
+                document = FinancialDocument.objects.select_for_update().get(pk=document.pk, report=locked)
+            except FinancialDocument.DoesNotExist as exc:  # a document of another report
+                raise NotFound() from exc
             for key, value in fields.items():
                 setattr(document, key, value)
             document.save()
