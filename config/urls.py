@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("competitions/", include("competitions.urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("grants/", include("settlements.urls")),
     path("", include("offers.urls")),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),

@@ -84,6 +84,37 @@ def contract_list(*, user, state: str = "", authority=None, competition=None) ->
     return contracts_with_money(queryset).order_by("-created_at", "-pk")
 
 
+def awards_ready_for_contract(*, user, competition=None):
+    """The awards ready for a contract that has not been drafted, in the authorities where the user
+    is a competition officer."""
+    from competitions.selectors import authorities_for_user
+    from evaluation.models import Award, AwardState
+
+    queryset = (Award.objects.filter(state=AwardState.READY_FOR_CONTRACT, contract__isnull=True,
+                                     offer__competition__authority__in=authorities_for_user(
+                                         user=user, role=AuthorityRole.OFFICER))
+                .select_related("offer__organization", "offer__competition", "offer__task_area")
+                .order_by("offer__competition_id", "pk"))
+    if competition is not None:
+        queryset = queryset.filter(offer__competition=competition)
+    return queryset
+
+
+def award_for_contract(*, user, pk):
+    """An award seen by the staff of its authority (anyone else: 404)."""
+    from evaluation.models import Award
+
+    try:
+        award = Award.objects.select_related("offer__competition__authority", "offer__organization").get(pk=int(pk))
+    except (Award.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+    from competitions.models import has_role
+
+    if not any(has_role(user, award.offer.competition.authority, role) for role in AuthorityRole.values):
+        raise NotFound()
+    return award
+
+
 def contract_get(*, user, pk) -> Contract:
     try:
         return contracts_with_money(_visible_contracts(user)).get(pk=pk)

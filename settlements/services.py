@@ -243,6 +243,8 @@ def contract_update_terms(contract: Contract, *, actor, data: dict[str, Any]) ->
     from offers.models import validate_bank_account
 
     _require(has_role(actor, contract.authority, AuthorityRole.OFFICER))
+    if contract.state != ContractState.DRAFTED:  # checked again under the lock below
+        raise WrongState(_("A signed contract changes only by an annex."), code="contract_signed")
     errors: dict[str, list[str]] = {}
     changes: dict[str, Any] = {}
     for key in data:

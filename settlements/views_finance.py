@@ -1,0 +1,202 @@
+"""The finance officer's pages: the dashboard of an authority (contracts by state and money,
+tranches due, reports due, overdue and to verify, settlements and returns outstanding with
+interest), the ledger (.xlsx), and the settlement page (compute, each return item with its legal
+basis, deadline and interest start, balances with interest to date, the notice, returns
+recorded with the interest charged and the split, the administrative decision)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from competitions.models import Authority, AuthorityRole, has_role
+from workflow.audit import audit_events_for
+from workflow.errors import InvalidData, NotFound, WrongState
+
+from . import selectors, services
+from .forms import DecisionIssueForm, ReturnForm
+from .models import ContractState, SettlementState
+from .views import amount_input, roles_of, shown_transitions
+
+
+def _staff_authority(request: HttpRequest, pk) -> Authority:
+    try:
+        authority = Authority.objects.get(pk=int(pk))
+    except (Authority.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+    if not any(has_role(request.user, authority, role) for role in AuthorityRole.values):
+        raise NotFound()
+    return authority
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, authority_pk) -> HttpResponse:
+    authority = _staff_authority(request, authority_pk)
+    data = selectors.finance_dashboard(user=request.user, authority=authority)
+    today = data["today"]
+    states = [(value, label, data["by_state"].get(value, 0)) for value, label in ContractState.choices]
+    return render(request, "settlements/dashboard.html", {
+        "authority": authority, "data": data, "states": states, "today": today,
+        "contracts_total": sum(data["by_state"].values()),
+        "is_finance": has_role(request.user, authority, AuthorityRole.FINANCE),
+    })
+
+
+@login_required
+@require_GET
+def ledger(request: HttpRequest, authority_pk) -> HttpResponse:
+    authority = _staff_authority(request, authority_pk)
+    from .exports import ledger_xlsx  # openpyxl is loaded only when the ledger is asked for
+
+    competition = None
+    if str(request.GET.get("competition", "")).isdigit():
+        competition = authority.competitions.filter(pk=int(request.GET["competition"])).first()
+    response = HttpResponse(ledger_xlsx(authority=authority, competition=competition),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"rejestr-dotacji-{authority.slug}-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- the settlement -----------------------------------------------------------------------------------------
+
+
+def _settlement(request, pk):
+    return selectors.settlement_get(user=request.user, pk=pk)
+
+
+def settlement_context(request: HttpRequest, settlement, **extra) -> dict:
+    contract = settlement.contract
+    roles = roles_of(request.user, contract)
+    staff = roles["officer"] or roles["finance"] or roles["approver"]
+    today = timezone.localdate()
+    balances = selectors.item_balances(settlement, as_of=today)
+    return_forms = extra.pop("return_forms", {})
+    for balance in balances:
+        item = balance.item
+        due_now = balance.outstanding + balance.interest_to_date
+        balance.due_now = due_now
+        balance.key = f"item-{item.pk}"
+        balance.form = return_forms.get(item.pk) or ReturnForm(
+            prefix=f"ret-{item.pk}", initial={"paid_on": today.isoformat(), "amount": amount_input(due_now)})
+        balance.late = bool(balance.principal_outstanding) and item.due_on < today
+        balance.payments = list(item.payments.all())
+    totals = {
+        "amount": sum((b.item.amount for b in balances), 0),
+        "principal_outstanding": sum((b.principal_outstanding for b in balances), 0),
+        "interest_charged": sum((b.interest_charged for b in balances), 0),
+        "interest_outstanding": sum((b.interest_outstanding for b in balances), 0),
+        "interest_to_date": sum((b.interest_to_date for b in balances), 0),
+    }
+    totals["due_now"] = totals["principal_outstanding"] + totals["interest_outstanding"] + totals["interest_to_date"]
+    return {
+        "settlement": settlement, "contract": contract, "roles": roles, "is_staff": staff, "balances": balances,
+        "totals": totals, "today": today, "transitions": shown_transitions(settlement, request.user),
+        "may_record": roles["finance"] and settlement.state in (SettlementState.RETURN_DUE, SettlementState.OVERDUE,
+                                                                SettlementState.DECISION_ISSUED),
+        "decision_form": extra.pop("decision_form", None) or DecisionIssueForm(prefix="decision"),
+        "computation": settlement.computation or {},
+        "audit": list(audit_events_for(settlement)) if staff else [],
+        "final_report": contract.reports.filter(kind="final").first(),
+        **extra,
+    }
+
+
+def render_settlement(request, settlement, status: int = 200, **extra) -> HttpResponse:
+    return render(request, "settlements/settlement.html", settlement_context(request, settlement, **extra),
+                  status=status)
+
+
+@login_required
+@require_GET
+def settlement_detail(request: HttpRequest, pk) -> HttpResponse:
+    return render_settlement(request, _settlement(request, pk))
+
+
+def _back(settlement, anchor: str = "") -> HttpResponse:
+    return redirect(reverse("settlements:settlement", args=[settlement.pk]) + (f"#{anchor}" if anchor else ""))
+
+
+@login_required
+@require_POST
+def settlement_compute(request: HttpRequest, pk) -> HttpResponse:
+    settlement = _settlement(request, pk)
+    try:
+        services.settlement_compute(settlement, actor=request.user)
+    except WrongState as error:
+        return render_settlement(request, settlement, status=409, error=error, error_at="compute")
+    messages.success(request, _("The settlement is computed; check each amount before concluding."))
+    return _back(settlement, "items")
+
+
+@login_required
+@require_POST
+def settlement_conclude(request: HttpRequest, pk) -> HttpResponse:
+    settlement = _settlement(request, pk)
+    try:
+        concluded = services.settlement_conclude(settlement, actor=request.user)
+    except WrongState as error:
+        return render_settlement(request, settlement, status=409, error=error, error_at="conclude")
+    if concluded.state == SettlementState.CLOSED:
+        messages.success(request, _("Nothing is to be returned: the settlement is closed."))
+    else:
+        messages.success(request, _("The notice of return is sent to the organisation."))
+    return _back(settlement)
+
+
+@login_required
+@require_POST
+def return_record(request: HttpRequest, pk, item_pk) -> HttpResponse:
+    settlement = _settlement(request, pk)
+    item = selectors.return_item_get(user=request.user, pk=item_pk)
+    if item.settlement_id != settlement.pk:
+        raise NotFound()
+    form = ReturnForm(request.POST, prefix=f"ret-{item.pk}")
+    form.is_valid()
+    try:
+        payment = services.return_record(item=item, actor=request.user, paid_on=form.value("paid_on"),
+                                         amount=form.value("amount"), reference=form.value("reference"))
+    except InvalidData as error:
+        form.apply(error)
+        return render_settlement(request, settlement, status=400, return_forms={item.pk: form})
+    except WrongState as error:
+        return render_settlement(request, settlement, status=409, error=error, error_at=f"item-{item.pk}",
+                                 return_forms={item.pk: form})
+    from offers.form import money
+
+    text = _("The return of {amount} is recorded: {principal} to the amount due, {interest} to interest "
+             "(interest charged {charged}).").format(
+        amount=money(payment.amount), principal=money(payment.to_principal), interest=money(payment.to_interest),
+        charged=money(payment.interest_charged))
+    messages.success(request, text)
+    settlement.refresh_from_db()
+    if settlement.state == SettlementState.CLOSED:
+        messages.success(request, _("Everything is returned: the settlement is closed."))
+    return _back(settlement, f"item-{item.pk}")
+
+
+@login_required
+@require_POST
+def settlement_decision(request: HttpRequest, pk) -> HttpResponse:
+    settlement = _settlement(request, pk)
+    form = DecisionIssueForm(request.POST, prefix="decision")
+    form.is_valid()
+    try:
+        services.settlement_issue_decision(settlement, actor=request.user,
+                                           decision_reference=form.value("decision_reference"),
+                                           decision_on=form.value("decision_on"))
+    except InvalidData as error:
+        form.apply(error)
+        return render_settlement(request, settlement, status=400, decision_form=form)
+    except WrongState as error:
+        return render_settlement(request, settlement, status=409, error=error, error_at="decision",
+                                 decision_form=form)
+    messages.success(request, _("The administrative decision is recorded."))
+    return _back(settlement)
