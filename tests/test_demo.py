@@ -63,10 +63,11 @@ def test_load_demo_on_an_empty_database_prints_every_login():
     assert Authority.objects.count() == 2
     states = sorted(Competition.objects.values_list("state", flat=True))
     assert states == [CompetitionState.DRAFT, CompetitionState.DRAFT, CompetitionState.PUBLISHED,
-                      CompetitionState.SUBMISSION_CLOSED]
+                      CompetitionState.SUBMISSION_CLOSED, CompetitionState.SUBMISSION_CLOSED]
     offers = {state: Offer.objects.filter(state=state).count() for state in OfferState.values}
-    assert offers == {"submitted": 3 + 5, "withdrawn": 1, "draft": 3, "discarded": 0}
+    assert offers == {"submitted": 3 + 5 + 5, "withdrawn": 1, "draft": 3, "discarded": 0}
     assert "is in merit review by the committee" in output
+    assert "its five contracts show each stage of settlement" in output
 
 
 def test_a_second_run_creates_nothing_and_says_so():
@@ -141,8 +142,8 @@ def test_roles_and_tenant_isolation():
     # an NGO user sees only their own organisation's offers, drafts included
     cis_offers = offer_list_for_user(user=user("cis"))
     assert {o.organization.name for o in cis_offers} == {"Stowarzyszenie CIS Mysłowice"}
-    assert cis_offers.count() == 3  # two in the open competition, one in the closed one
-    assert offer_list_for_user(user=user("redaktor")).count() == 3
+    assert cis_offers.count() == 4  # two in the open competition, one in the closed one, one in the decided one
+    assert offer_list_for_user(user=user("redaktor")).count() == 4
 
 
 def test_every_demo_identifier_is_valid_and_generated():
@@ -166,7 +167,7 @@ def test_every_demo_identifier_is_valid_and_generated():
 def test_submitted_offers_keep_their_snapshot_hashes_and_the_demo_figures():
     load()
     frozen = Offer.objects.filter(state__in=[OfferState.SUBMITTED, OfferState.WITHDRAWN])
-    assert frozen.count() == 4 + 5
+    assert frozen.count() == 4 + 5 + 5
     for offer in frozen:
         assert offer.snapshot and len(offer.snapshot_sha256) == 64
         assert snapshot_hash(offer.snapshot) == offer.snapshot_sha256
@@ -200,8 +201,10 @@ def test_drafts_show_their_problems_at_the_exact_line():
 
 def test_every_demo_row_has_its_audit_trail_and_the_chains_verify():
     load()
+    from settlements.models import Contract, Report, Settlement
+
     for queryset in (Authority.objects.all(), Competition.objects.all(), Organization.objects.all(),
-                     Offer.objects.all()):
+                     Offer.objects.all(), Contract.objects.all(), Report.objects.all(), Settlement.objects.all()):
         for obj in queryset:
             assert list(audit_events_for(obj)), obj
     main = Competition.objects.get(title=MAIN_TITLE)
@@ -285,7 +288,8 @@ def test_the_committee_is_in_merit_review_with_work_left_for_its_member():
     conflicts = Declaration.objects.filter(offer__competition=competition, state=DeclarationState.CONFLICT)
     assert conflicts.count() == 1 and conflicts.get().ground
     sheets = ScoreSheet.objects.filter(offer__competition=competition)
-    assert sheets.filter(state=SheetState.SUBMITTED).count() == 10 and sheets.filter(state=SheetState.DRAFT).count() == 2
+    assert sheets.filter(state=SheetState.SUBMITTED).count() == 10
+    assert sheets.filter(state=SheetState.DRAFT).count() == 2
     # the quorum (3 of 5) is not reached yet: scoring cannot close
     needed = required_scores(competition.committee)
     assert needed == 3 and any(row["submitted"] < needed for row in scores_per_offer(evaluation=evaluation))
@@ -303,3 +307,147 @@ def test_a_database_with_the_base_demo_gets_the_evaluation_part_added_once():
     before = row_counts()
     assert "already loaded; nothing changed" in load()
     assert row_counts() == before
+
+
+# --- the settlement stage's part: a decided competition, a contract at each stage ------------------------
+
+
+def _contracts():
+    from settlements.demo import SettlementDemo
+
+    return SettlementDemo().contracts()
+
+
+def test_the_decided_competition_has_a_contract_at_each_stage():
+    from settlements import services
+    from settlements.demo import EXPECTED_STATES, TREASURER, demo_states
+    from settlements.models import InterestRate, InterestRule, ReturnKind
+    from settlements.selectors import item_balances
+
+    load()
+    assert demo_states() == EXPECTED_STATES
+    contracts = _contracts()
+    today = timezone.localdate()
+    competition = contracts["drafted"].award.offer.competition
+    assert competition.evaluation.state == "resolved"
+    assert {c.award.state for c in contracts.values()} == {"ready_for_contract"}
+    # (a) drafted and sent to the organisation to sign; nobody has signed yet; the task starts later
+    drafted = contracts["drafted"]
+    assert not drafted.signatures.exists() and drafted.task_start > today
+    assert "settlements.contract.sent_for_signature" in [e.action for e in audit_events_for(drafted)]
+    assert drafted.countersigned_by == TREASURER
+    # the others were concluded by every party, the treasurer countersigning, before their tasks began
+    for stage in ("active", "report_requested", "settling", "return_due"):
+        contract = contracts[stage]
+        assert {s.party_key for s in contract.signatures.all()} == {"organization", "authority", "treasurer"}
+        assert contract.signed_on < contract.task_start
+        assert snapshot_hash(contract.snapshot) == contract.snapshot_sha256
+        assert contract.tranches.filter(paid_on__isnull=False).exists()
+    # (b) in performance, in two tranches: the first paid, the second not yet
+    active = contracts["active"]
+    first, second = active.tranches.order_by("number")
+    assert first.paid_on == first.due_on and second.paid_on is None and first.amount + second.amount == active.grant
+    assert active.task_start < today < active.task_end
+    if active.task_start.year == active.task_end.year:
+        assert second.due_on < today  # due: the finance officer has it to record
+    # (c) the task ended; the final report is due later and half filled: one line flagged above the
+    # tolerance, and what the organisation must still do shown at its place
+    ended = contracts["report_requested"]
+    report = ended.reports.get()
+    assert ended.task_end < today <= report.due_on
+    view = services.report_read(report)
+    catering = ended.lines.get(name="Catering na szkoleniach")
+    flag = view.findings_at(f"lines.{catering.pk}")
+    assert len(flag) == 1 and not flag[0].blocking
+    assert f"Line {catering.label}" in flag[0].text() and "240,00 zł above the tolerance" in flag[0].text()
+    assert [f.key for f in view.flags] == [f"lines.{catering.pk}"]
+    assert sorted(f.key for f in view.blocking) == [
+        "actions.actions.2.performed", "declarations.information_true", "declarations.procurement_followed",
+        "declarations.status_unchanged"]
+    assert len(view.documents) == 6
+    # (d) the final report submitted in time, frozen with its hash, awaiting verification
+    settling = contracts["settling"].reports.get()
+    assert settling.submitted_at.date() <= settling.due_on and settling.submitted_by.username == "sekretarz"
+    assert snapshot_hash(settling.snapshot) == settling.snapshot_sha256
+    assert not services.report_read(settling).findings
+    # (e) accepted and settled: the unused grant (late) and the line above the tolerance to return
+    settlement = contracts["return_due"].settlement
+    items = {item.kind: item for item in settlement.items.all()}
+    assert set(items) == {ReturnKind.UNUSED, ReturnKind.LINE_EXCESS}
+    assert items[ReturnKind.UNUSED].amount == Decimal("1080.00")
+    assert items[ReturnKind.LINE_EXCESS].amount == Decimal("300.00")
+    assert items[ReturnKind.LINE_EXCESS].line.name == "Wynajem sali na spotkania"
+    assert items[ReturnKind.UNUSED].due_on < today <= items[ReturnKind.LINE_EXCESS].due_on
+    late = {b.item.kind: b for b in item_balances(settlement, as_of=today)}
+    assert late[ReturnKind.UNUSED].interest_to_date > Decimal("8.70")  # above the threshold: charged
+    assert settlement.computation["total_to_return"] == "1380.00"
+    # the interest table of DOMAIN.md §10 and the rule
+    assert InterestRate.objects.count() == 7 and InterestRate.objects.get(effective_from=dt.date(2023, 10, 5)).rate \
+        == Decimal("14.50")
+    assert InterestRule.objects.get().threshold == Decimal("8.70")
+
+
+def test_the_demo_logins_can_finish_what_the_settlement_part_leaves_to_them():
+    from settlements import services
+    from settlements.models import ContractState, ReportState, SettlementState
+    from settlements.selectors import item_balances
+    from workflow.errors import Forbidden
+
+    load()
+    contracts = _contracts()
+    today = timezone.localdate()
+    urzednik, skarbnik, cis = user("urzednik"), user("skarbnik"), user("cis")
+    # (a) the officer records the paper contract's signatures and concludes it
+    drafted = contracts["drafted"]
+    for party in drafted.representatives:
+        services.signature_record(contract=drafted, actor=skarbnik if party["key"] == "treasurer" else urzednik,
+                                  party_key=party["key"], signer="Podpisujący", signed_on=today.isoformat())
+    assert services.contract_sign(drafted, actor=urzednik).state == ContractState.SIGNED
+    # (b) the finance officer records the second tranche
+    second = contracts["active"].tranches.get(number=2)
+    if second.due_on <= today:
+        services.tranche_record_payment(second, actor=skarbnik, paid_on=today.isoformat(), amount=str(second.amount))
+    # (c) the organisation finishes its report; its editor may not submit it, its administrator does
+    report = contracts["report_requested"].reports.get()
+    view = services.report_read(report)
+    actions = [*view.sections["actions"]["actions"], {"performed": "Osiem biuletynów, serwis aktualny."}]
+    services.report_save_section(report=report, actor=user("redaktor"), key="actions", data={"actions": actions},
+                                 base_revision=view.revisions["actions"])
+    services.report_save_section(report=report, actor=cis, key="declarations", base_revision=None, data={
+        "status_unchanged": True, "information_true": True, "procurement_followed": True})
+    with pytest.raises(Forbidden):
+        services.report_submit(report, actor=user("redaktor"))
+    assert services.report_submit(report, actor=cis).state == ReportState.SUBMITTED
+    # (d) the finance officer accepts the submitted report
+    settling = contracts["settling"].reports.get()
+    assert services.report_accept(settling, actor=skarbnik).state == ReportState.ACCEPTED
+    # (e) the finance officer records the returns: the late one with interest; the last closes everything
+    settlement = contracts["return_due"].settlement
+    for balance in item_balances(settlement, as_of=today):
+        payment = services.return_record(item=balance.item, actor=skarbnik, paid_on=today.isoformat(),
+                                         amount=str(balance.item.amount + balance.interest_to_date))
+        assert payment.interest_charged == balance.interest_to_date
+    settlement.refresh_from_db()
+    assert settlement.state == SettlementState.CLOSED
+    contract = contracts["return_due"]
+    contract.refresh_from_db()
+    assert contract.state == ContractState.PERFORMED
+
+
+@pytest.mark.parametrize("month_day", [(1, 4), (7, 15)])
+def test_the_settlement_part_loads_whatever_the_day(month_day):
+    """The part's dates follow the day it is loaded; a task crossing the new year is split by year."""
+    from evaluation.demo import _at, _clock
+    from offers.demo import demo_context, demo_load
+    from settlements.demo import EXPECTED_STATES, SettlementDemo, demo_states
+
+    demo_load(parts=False)
+    day = dt.date(timezone.localdate().year + 1, *month_day)
+    with _clock(_at(day, 12)):
+        SettlementDemo().load(demo_context(day))
+        assert demo_states() == EXPECTED_STATES
+        contracts = SettlementDemo().contracts()
+        assert contracts["active"].task_start < day < contracts["active"].task_end
+        for contract in contracts.values():  # the grant is spent within its budget year (u.f.p. art. 221)
+            last = max(t.due_on for t in contract.tranches.all())
+            assert contract.expenditure_end <= dt.date(last.year, 12, 31)
