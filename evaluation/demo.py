@@ -19,7 +19,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from competitions.models import (
     Channel,
@@ -218,8 +218,10 @@ class EvaluationDemo:
             return []
         evaluation = competition.evaluation
         closed_on = timezone.localtime(competition.submission_deadline, WARSAW)
+        with translation.override("en"):  # the console speaks English, as the rest of load_demo's output
+            state = str(evaluation.get_state_display())
         return [f"“{competition.title}” closed on {closed_on:%d.%m.%Y}"
-                f" and is in {evaluation.get_state_display()}: przewodniczacy chairs its committee, komisja1 has "
+                f" and is in {state}: przewodniczacy chairs its committee, komisja1 has "
                 "offers to declare for and score."]
 
     def load(self, context: DemoContext) -> DemoSummary:

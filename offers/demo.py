@@ -110,7 +110,8 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("prezydent", "Marek", "Kowalczyk", DABROWA, AuthorityRole.APPROVER,
              "approves announcements (zarządzenie), cancels competitions (art. 18a)"),
     DemoUser("skarbnik", "Barbara", "Lewandowska", DABROWA, AuthorityRole.FINANCE,
-             "finance officer: sees the authority's competitions (contracts and settlements come later)"),
+             "finance officer: records grant payments, verifies reports, computes settlements and records returns "
+             "(the decided competition's contracts; the dashboard under Finance)"),
     DemoUser("urzednik-zory", "Tomasz", "Mazur", ZORY, AuthorityRole.OFFICER,
              "officer of Miasto Żory: sees only Żory's draft competition, nothing of Dąbrowa Górnicza's"),
     DemoUser("cis", "Agnieszka", "Kamińska", "cis", RepresentationRole.ADMIN,
