@@ -9,11 +9,13 @@ from rest_framework.routers import DefaultRouter
 from competitions.api import register as register_competitions
 from evaluation.api import register as register_evaluation
 from offers.api import register as register_offers
+from settlements.api import register as register_settlements
 
 router = DefaultRouter()
 register_competitions(router)
 register_offers(router)
 register_evaluation(router)
+register_settlements(router)
 
 
 @extend_schema(

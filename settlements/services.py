@@ -872,6 +872,7 @@ def _parse_document(report: Report, data: dict[str, Any], lines: dict[int, Contr
 def document_save(*, report: Report, actor, data: dict[str, Any], document: FinancialDocument | None = None
                   ) -> FinancialDocument:
     """Add or change one document of the list, with its split across cost lines and sources."""
+    _require_report_editor(report, actor)  # who may not edit hears no more than that (checked again under the lock)
     if not isinstance(data, dict):
         raise InvalidData({"document": [_("A document is a set of fields.")]})
     lines = {line.pk: line for line in report.contract.lines.filter(is_active=True)}

@@ -21,6 +21,8 @@ from competitions.models import AuthorityRole
 from offers.identifiers import generate_bank_account, generate_krs, generate_nip, generate_regon
 from offers.models import Offer
 from offers.services import snapshot_hash
+from workflow.audit import verify_chains
+from workflow.calendar import WARSAW
 
 from .api.support import (
     API,
@@ -34,6 +36,11 @@ from .api.support import (
     pdf_upload,
 )
 from .factories import AuthorityFactory, UserFactory, complete_sections, staff
+from .settlements.builders import interest_table
+
+
+def at(day: dt.date, hour: int = 12) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=WARSAW)
 
 
 def token_client(user):
@@ -323,10 +330,15 @@ def test_competition_from_announcement_to_closed_submissions():
 
 @pytest.mark.django_db
 def test_from_submitted_offers_to_published_results(django_capture_on_commit_callbacks):
+    walk_to_published_results(django_capture_on_commit_callbacks)
+    call_command("verify_audit")
+
+
+def walk_to_published_results(django_capture_on_commit_callbacks) -> SimpleNamespace:
     """From closed submissions to published results and the offeror's update, by HTTP only:
     the formal check with a call to remedy, the committee, impartiality, scoring, the ranking,
     the proposal and the decision, the results, the evaluation card, the update and a request
-    for justification."""
+    for justification. Returns the walk so far, with the award of offer a1 ready for the contract."""
     w = walk_to_closed_submissions()
     a1, a2, b1 = w.offers["a1"], w.offers["a2"], w.offers["b1"]
     on_time, signed = w.checklist["on_time"], w.checklist["signed"]
@@ -696,4 +708,155 @@ def test_from_submitted_offers_to_published_results(django_capture_on_commit_cal
         e["action"].rsplit(".", 1)[1] for e in ok(as_officer.get(f"{API}/awards/{award_a}/audit/"))
     ]
     assert award_events == ["propose", "select", "request_update", "accept_with_update"]
+    w.award_a, w.a1 = award_a, a1
+    return w
+
+
+@pytest.mark.django_db
+def test_from_published_results_to_a_closed_settlement(django_capture_on_commit_callbacks):
+    """From the award to a performed contract, by HTTP only: the contract drafted and its terms
+    set, signed by every party (the treasurer countersigns), the grant paid; the task's end passes
+    (the clock); the final report filed with one cost line above the tolerance, submitted and
+    accepted; the settlement computed (that line's excess and the unused grant), the notice of
+    return sent, the returns paid late with interest; the settlement closed, the contract performed."""
+    interest_table()  # the rates of interest on tax arrears: kept by the finance officer in the admin
+    w = walk_to_published_results(django_capture_on_commit_callbacks)
+    as_officer, as_a = w.as_officer, w.as_a
+    finance = staff(w.authority, AuthorityRole.FINANCE)
+    as_finance = token_client(finance)
+    today = timezone.localdate()
+
+    # --- the contract: drafted from the award, its terms set --------------------------------------
+    assert as_a.post(f"{API}/contracts/", {"award": w.award_a}, format="json").status_code == 403
+    contract = ok(as_officer.post(f"{API}/contracts/", {"award": w.award_a}, format="json"), 201)
+    url = f"{API}/contracts/{contract['id']}/"
+    assert contract["state"] == "drafted" and contract["grant"] == "25000.00"
+    assert contract["organization"]["id"] == w.org_a["id"]
+    assert w.as_b.get(url).status_code == 404  # hard rule 1
+    start = contract["task_start"]
+    short = as_officer.patch(url, {"tranches": [{"due_on": start, "amount": "20000.00"}]}, format="json")
+    assert short.status_code == 400 and list(short.json()["errors"]) == ["tranches"]
+    contract = ok(as_officer.patch(url, {"tolerance_pct": "10", "countersigned_by": "Anna Skarbnik",
+                                         "tranches": [{"due_on": start, "amount": "25000.00"}]}, format="json"))
+    parties = [p["key"] for p in contract["parties"]]
+    assert set(parties) == {"organization", "authority", "treasurer"}
+    assert ok(as_officer.post(f"{url}send-for-signature/", {}, format="json"))["state"] == "drafted"
+    pdf = as_a.get(f"{url}pdf/")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+    # --- signed by every party, concluded, paid ----------------------------------------------------
+    signers = {"organization": (as_a, "Prezes Zarządu"), "authority": (as_officer, "Prezydent Miasta"),
+               "treasurer": (as_finance, "Anna Skarbnik")}
+    for key in parties:
+        early = as_officer.post(f"{url}sign/", {}, format="json")
+        assert early.status_code == 409 and "signatures_missing" in [r["code"] for r in early.json()["reasons"]]
+        api, signer = signers[key]
+        ok(api.post(f"{url}signatures/", {"party_key": key, "signer": signer, "signed_on": today.isoformat()},
+                    format="json"), 201)
+    signed = ok(as_officer.post(f"{url}sign/", {}, format="json"))
+    assert signed["state"] == "signed" and len(signed["snapshot_sha256"]) == 64
+    assert all(p["signature"] for p in signed["parties"])
+    tranche = signed["tranches"][0]["id"]
+    letters = as_finance.post(f"{url}tranches/{tranche}/pay/", {"paid_on": today.isoformat(), "amount": "25 tys."},
+                              format="json")
+    assert letters.status_code == 400 and list(letters.json()["errors"]) == ["amount"]
+    active = ok(as_finance.post(f"{url}tranches/{tranche}/pay/", {"paid_on": today.isoformat(),
+                                                                  "amount": "25000.00", "reference": "PRZELEW 77"},
+                                format="json"))
+    assert active["state"] == "active" and active["paid"] == "25000.00"
+
+    # --- the task ends (the clock): the final report is called for ------------------------------
+    end = dt.date.fromisoformat(active["task_end"])
+    assert as_officer.post(f"{url}end-implementation/", {}, format="json").status_code == 409
+    with clock(at(end + dt.timedelta(days=1))):
+        ended = ok(as_officer.post(f"{url}end-implementation/", {}, format="json"))
+    assert ended["state"] == "implementation_ended"
+    (final,) = ended["reports"]
+    report_url = f"{API}/reports/{final['id']}/"
+    assert final["kind"] == "final" and final["due_on"] >= (end + dt.timedelta(days=30)).isoformat()
+    assert w.as_b.get(report_url).status_code == 404  # another NGO's report
+
+    # --- the organisation files it: one line above the tolerance ---------------------------------
+    report = ok(as_a.get(report_url))
+    revisions = {p["key"]: p["revision"] for p in report["parts"]}
+    sections = active["terms"]["sections"]
+    parts = {
+        "results": {"description": "Centrum działało przez cały okres zadania.",
+                    "indicators": [{"achieved": "Osiągnięto"} for _ in sections["results"]["indicators"]]},
+        "actions": {"actions": [{"performed": "Zrealizowano w terminie"} for _ in sections["schedule"]["actions"]]},
+        "declarations": {"status_unchanged": True, "information_true": True, "procurement_followed": True},
+    }
+    for key, data in parts.items():
+        ok(as_a.put(f"{report_url}parts/{key}/", {"data": data, "base_revision": revisions[key]}, format="json"))
+    line = min((line for line in active["lines"] if Decimal(line["grant_part"]) > 0),
+               key=lambda line: Decimal(line["grant_part"]))
+    planned = Decimal(line["grant_part"])
+    over = (planned * Decimal("1.2")).quantize(Decimal("0.01"))
+    paid_on = (dt.date.fromisoformat(active["expenditure_start"]) + dt.timedelta(days=10)).isoformat()
+    limit = (planned * Decimal("1.1")).quantize(Decimal("0.01"))
+    # the own contribution keeps its agreed share of the costs (else the grant's share is excessive too)
+    own = (limit * Decimal(active["total_cost"]) / Decimal(active["grant"]) - over).quantize(Decimal("1")) + 1
+    document = {"number": "FV 12/2027", "kind": "invoice", "issuer": "Biuro Rachunkowe", "issued_on": paid_on,
+                "paid_on": paid_on, "description": "Obsługa księgowa", "amount": str(over + own),
+                "shares": [{"line": line["id"], "source": "grant", "amount": str(over + own)},
+                           {"line": line["id"], "source": "own_financial", "amount": str(own)}]}
+    exceeding = as_a.post(f"{report_url}documents/", document, format="json")
+    assert exceeding.status_code == 400 and list(exceeding.json()["errors"]) == ["shares"]
+    document["shares"][0]["amount"] = str(over)
+    ok(as_a.post(f"{report_url}documents/", document, format="json"), 201)
+    report = ok(as_a.get(report_url))
+    assert not [f for f in report["findings"] if f["blocking"]], report["findings"]
+    actual = next(a for a in report["actuals"] if a["line"] == line["id"])
+    assert (actual["grant"], actual["limit"], actual["excess"]) == (str(over), str(limit), str(over - limit))
+    assert f"lines.{line['id']}" in [f["key"] for f in report["findings"] if not f["blocking"]]
+    with clock(at(end + dt.timedelta(days=5))):
+        submitted = ok(as_a.post(f"{report_url}submit/", {}, format="json"))
+    assert submitted["state"] == "submitted" and len(submitted["snapshot_sha256"]) == 64
+    assert ok(as_officer.get(url))["state"] == "settling"
+
+    # --- verified and accepted; the settlement computed and the notice sent ------------------------
+    accepted = ok(as_finance.post(f"{report_url}accept/", {"note": "Sprawozdanie bez uwag."}, format="json"))
+    assert accepted["state"] == "accepted"
+    settlement_id = ok(as_finance.get(url))["settlement"]
+    settlement_url = f"{API}/settlements/{settlement_id}/"
+    computed = ok(as_finance.post(f"{settlement_url}compute/", {}, format="json"))
+    items = {item["kind"]: item for item in computed["items"]}
+    assert set(items) == {"line_excess", "unused"}
+    assert items["line_excess"]["amount"] == str(over - limit) and items["line_excess"]["line"] == line["id"]
+    assert items["unused"]["amount"] == str(Decimal("25000.00") - over)
+    notice = ok(as_finance.post(f"{settlement_url}conclude/", {}, format="json"))
+    assert notice["state"] == "return_due" and notice["notice_sent_on"]
+    assert ok(as_a.get(settlement_url))["state"] == "return_due"  # the organisation sees what it owes
+    dashboard = ok(as_finance.get(f"{API}/finance/dashboard/"))
+    assert Decimal(dashboard["money"]["outstanding"]) == Decimal("25000.00") - over + (over - limit)
+
+    # --- the returns come late: interest to the day of payment ----------------------------------
+    charged = Decimal("0")
+    for item in notice["items"]:
+        late = dt.date.fromisoformat(item["due_on"]) + dt.timedelta(days=40)
+        returns = f"{settlement_url}items/{item['id']}/returns/"
+        with clock(at(late)):
+            recorded = ok(as_finance.post(returns, {"paid_on": late.isoformat(), "amount": item["amount"],
+                                                    "reference": f"ZWROT {item['kind']}"}, format="json"), 201)
+            charged += Decimal(recorded["payment"]["interest_charged"])
+            rest = next(i for i in recorded["settlement"]["items"] if i["id"] == item["id"])["outstanding"]
+            if Decimal(rest):
+                ok(as_finance.post(returns, {"paid_on": late.isoformat(), "amount": rest}, format="json"), 201)
+    assert charged > 0  # 40 days late on the unused grant is well above the 8,70 zł threshold
+    closed = ok(as_finance.get(settlement_url))
+    assert closed["state"] == "closed" and closed["totals"]["outstanding"] == "0.00"
+    performed = ok(as_officer.get(url))
+    assert performed["state"] == "performed"
+    assert performed["returned"] == performed["to_return"] and performed["interest_paid"] == str(charged)
+    assert performed["outstanding"] == "0.00"
+
+    # --- every step is in the trail --------------------------------------------------------------
+    contract_events = [e["action"].rsplit(".", 1)[1] for e in ok(as_officer.get(f"{url}audit/"))]
+    assert contract_events[0] == "draft" and contract_events[-1] == "perform"
+    assert {"terms", "signature", "sign", "tranche_paid", "activate", "end_implementation",
+            "start_settling"} <= set(contract_events)
+    settlement_events = [e["action"].rsplit(".", 1)[1] for e in ok(as_finance.get(f"{settlement_url}audit/"))]
+    assert settlement_events[:3] == ["open", "compute", "notify_return"]
+    assert settlement_events[-2:] == ["mark_paid", "close"]
+    assert not [link for link in verify_chains() if not isinstance(link, int)]
     call_command("verify_audit")
