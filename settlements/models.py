@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from competitions.models import MONEY, Authority, AuthorityRole, has_role
@@ -343,7 +344,7 @@ class AnnexState(models.TextChoices):
     SIGNED_BY_ORGANIZATION = "signed_by_organization", _("signed by the organisation")
     SIGNED_BY_AUTHORITY = "signed_by_authority", _("signed by the authority")
     IN_FORCE = "in_force", _("in force")
-    WITHDRAWN = "withdrawn", _("withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("annex state", "withdrawn")  # aneks: wycofany
 
 
 ANNEX_PROPOSER = OFFICER | NGO_SIGNATORY
@@ -419,8 +420,9 @@ class ReportState(models.TextChoices):
     OVERDUE = "overdue", _("overdue")
     SUBMITTED = "submitted", _("submitted, being verified")
     NEEDS_CLARIFICATION = "needs_clarification", _("clarification requested")
-    ACCEPTED = "accepted", _("accepted")
-    REJECTED = "rejected", _("rejected")
+    # sprawozdanie is neuter in Polish: przyjęte, odrzucone
+    ACCEPTED = "accepted", pgettext_lazy("report state", "accepted")
+    REJECTED = "rejected", pgettext_lazy("report state", "rejected")
 
 
 class Report(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
