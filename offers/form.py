@@ -84,6 +84,13 @@ _MONEY_RE = re.compile(r"^-?\d+(\.\d+)?$")
 _SPACES_RE = re.compile(r"\s+")
 
 
+def parse_index(value: Any) -> int | None:
+    """A row number or an id from a form or a URL: ASCII digits only ("²" is a digit to str.isdigit,
+    not to int), at most nine of them; anything else is None."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
 def parse_decimal(value: Any, *, places: int = 2) -> tuple[Decimal | None, Any]:
     """Read "1 250,50", "1250.50" or "1.250,50" as Decimal("1250.50"); never a float.
 

@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from offers.form import parse_index
 from workflow.errors import InvalidData
 
 from .models import DocumentKind, Source, TerminationGround
@@ -220,7 +221,7 @@ def field_label(key: str) -> str:
     """"indicators.0.achieved" -> "2. level achieved" for the comparison of two versions."""
     parts = key.split(".")
     label = str(FIELD_LABELS.get(parts[-1], parts[-1]))
-    numbers = [str(int(p) + 1) for p in parts[:-1] if p.isdigit()]
+    numbers = [str(parse_index(p) + 1) for p in parts[:-1] if parse_index(p) is not None]
     return f"{'.'.join(numbers)}. {label}" if numbers else label
 
 

@@ -164,6 +164,8 @@ def compute_problems(settlement) -> list[Refusal]:
 
     contract = settlement.contract
     final = contract.reports.filter(kind=ReportKind.FINAL).first()
+    if final is not None and final.state in (ReportState.SUBMITTED, ReportState.NEEDS_CLARIFICATION):
+        return [Refusal("final_report_not_verified", _("The final report has not been accepted or rejected yet."))]
     if contract.state == ContractState.TERMINATED:
         return []
     if final is None or final.state not in (ReportState.ACCEPTED, ReportState.REJECTED):

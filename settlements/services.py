@@ -4,6 +4,8 @@ the audit trail with its inputs (hard rule 10)."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -17,9 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from competitions.models import AuthorityRole, has_role
+from competitions.models import Authority, AuthorityRole, has_role
 from evaluation.models import Award, AwardState
-from offers.form import parse_date, parse_decimal
+from offers.form import parse_date, parse_decimal, parse_index
 from offers.models import Representation, RepresentationRole
 from offers.services import snapshot_hash
 from workflow.audit import audit_record, canonical
@@ -27,7 +29,7 @@ from workflow.calendar import deadline_in_days, format_local, next_working_day
 from workflow.errors import EditConflict, Forbidden, InvalidData, NotFound, WrongState
 from workflow.notifications import notify
 from workflow.permissions import has_object_perm
-from workflow.services import transition
+from workflow.services import require_permission, transition
 
 from . import calculation as calc
 from .guards import partial_due_problem, required_parties, terms_problems
@@ -51,6 +53,7 @@ from .models import (
     ReportSection,
     ReportState,
     ReturnItem,
+    ReturnKind,
     ReturnPayment,
     Settlement,
     SettlementState,
@@ -122,14 +125,22 @@ def _money_field(errors: dict, key: str, value: Any, *, required: bool = True, p
     return amount
 
 
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
 def _date_field(errors: dict, key: str, value: Any, *, required: bool = True):
     if isinstance(value, dt.date):
-        return value
-    day, error = parse_date(value)
+        day, error = value, None
+    else:
+        day, error = parse_date(value)
     if error:
         errors.setdefault(key, []).append(str(error))
     elif day is None and required:
         errors.setdefault(key, []).append(_("Give the date."))
+    elif day is not None and not EARLIEST <= day <= LATEST:
+        errors.setdefault(key, []).append(_("Give a date between {first} and {last}.").format(
+            first=_date(EARLIEST), last=_date(LATEST)))
+        return None
     return day
 
 
@@ -169,7 +180,10 @@ def contract_draft(*, award: Award, actor) -> Contract:
                            ).format(state=award.get_state_display()), code="award_not_ready")
     if Contract.objects.filter(award=award).exists():
         raise WrongState(_("This award already has a contract."), code="contract_exists")
-    read, _extra = update_read(award)
+    read, extra = update_read(award)
+    if extra:
+        # the grant must equal the award and keep the offer's share (DOMAIN.md §6): the contract is built on it
+        raise InvalidData({problem.key: [problem.text()] for problem in extra}, code="award_budget_inconsistent")
     budget = read.budget
     organization = offer.organization
     if not organization.bank_account:
@@ -183,6 +197,8 @@ def contract_draft(*, award: Award, actor) -> Contract:
              "sections": read.data, "years": read.years,
              "budget": {"total": budget.total, "grant": award.decided_amount, "sources": budget.sources}}
     with transaction.atomic():
+        # the authority's row is the lock of its contract numbers: two drafts at once get two numbers
+        Authority.objects.select_for_update().filter(pk=authority.pk).values_list("pk").first()
         locked = Award.objects.select_for_update().get(pk=award.pk)
         if Contract.objects.filter(award=locked).exists():
             raise WrongState(_("This award already has a contract."), code="contract_exists")
@@ -460,6 +476,9 @@ def tranche_record_payment(tranche: Tranche, *, actor, paid_on: Any, amount: Any
         if locked.paid_on is not None:
             raise WrongState(_("Tranche {no} was already recorded as paid on {date}.").format(
                 no=locked.number, date=_date(locked.paid_on)), code="already_paid")
+        if locked_contract.tranches.filter(number__lt=locked.number, paid_on__isnull=True).exists():
+            raise WrongState(_("Record the earlier tranches first: the grant is paid in the order of the schedule."),
+                             code="tranche_order")
         if day and day < (locked_contract.signed_on or day):
             raise InvalidData({"paid_on": [_("The grant cannot be paid before the contract was concluded ({date})."
                                              ).format(date=_date(locked_contract.signed_on))]})
@@ -499,6 +518,7 @@ def contract_end(contract: Contract, *, actor=None) -> Contract:
 
 
 def contract_terminate(contract: Contract, *, actor, ground: str, reason: str, terminated_on: Any) -> Contract:
+    require_permission(contract, "terminate", actor)
     errors: dict[str, list[str]] = {}
     if ground not in TerminationGround.values:
         errors.setdefault("ground", []).append(_("Choose the ground of termination."))
@@ -575,22 +595,40 @@ def _validate_annex(contract: Contract, changes: dict[str, Any]) -> tuple[dict[s
         for index, item in enumerate(lines):
             item = item if isinstance(item, dict) else {}
             prefix = f"lines.{index}"
-            position = item.get("position")
-            if position is not None and int(position) not in existing if str(position).isdigit() else False:
+            position = parse_index(item.get("position"))
+            if item.get("position") not in (None, "") and position not in existing:
                 errors.setdefault(f"{prefix}.position", []).append(_("No such cost line in the contract."))
             value = _money_field(errors, f"{prefix}.value", item.get("value"))
             grant_part = _money_field(errors, f"{prefix}.grant_part", item.get("grant_part"))
-            name = str(item.get("name") or (existing[int(position)].name if str(position).isdigit()
-                                              and int(position) in existing else "")).strip()
+            name = str(item.get("name") or (existing[position].name if position in existing else "")).strip()
             if not name:
                 errors.setdefault(f"{prefix}.name", []).append(_("Name the type of cost."))
             if value is not None and grant_part is not None and grant_part > value:
                 errors.setdefault(f"{prefix}.grant_part", []).append(
                     _("The grant part ({part}) exceeds the line's value ({value}).").format(
                         part=calc.fmt(grant_part), value=calc.fmt(value)))
-            parsed.append({"position": int(position) if str(position).isdigit() else None,
+            parsed.append({"position": position if position in existing else None,
                            "label": str(item.get("label") or "").strip()[:20], "name": name[:500],
                            "value": value, "grant_part": grant_part})
+        if parsed and not errors:
+            # an annex moves money between cost lines; the totals and the sources stay as agreed
+            split = sum((line.grant_part for line in existing.values() if line.is_active), ZERO) == contract.grant
+            values = sum((line["value"] for line in parsed), ZERO)
+            if values != contract.total_cost:
+                errors.setdefault("lines", []).append(_("The lines add up to {sum}; the total cost stays {total} "
+                                                        "(difference {diff}).").format(
+                    sum=calc.fmt(values), total=calc.fmt(contract.total_cost),
+                    diff=calc.fmt(abs(values - contract.total_cost))))
+            grants = sum((line["grant_part"] for line in parsed), ZERO)
+            if split and grants != contract.grant:
+                errors.setdefault("lines", []).append(_("The grant parts add up to {sum}; the grant stays {grant} "
+                                                        "(difference {diff}).").format(
+                    sum=calc.fmt(grants), grant=calc.fmt(contract.grant), diff=calc.fmt(abs(grants - contract.grant))))
+            if not split:
+                for index, line in enumerate(parsed):
+                    if line["grant_part"] != line["value"]:
+                        errors.setdefault(f"lines.{index}.grant_part", []).append(
+                            _("This contract does not split the grant per line: the grant part is the line's value."))
         clean["lines"] = parsed
     if "tranches" in changes:
         tranches = _parse_tranches(changes["tranches"], errors) or []
@@ -615,6 +653,21 @@ def _validate_annex(contract: Contract, changes: dict[str, Any]) -> tuple[dict[s
                 _("The grant must be spent by 31 December {year} (u.f.p. art. 221 ust. 3).").format(year=last_due.year))
         if clean.get("task_start", contract.task_start) > clean.get("task_end", contract.task_end):
             errors.setdefault("task_end", []).append(_("The task ends before it starts."))
+    if not errors:
+        proposed = copy.copy(contract)
+        for key in ("task_start", "task_end", "expenditure_start", "expenditure_end", "bank_account"):
+            if key in clean:
+                setattr(proposed, key, clean[key])
+        if "expenditure_end" in clean:
+            # the unused grant's deadline follows the period of spending (u.f.p. art. 251 ust. 3)
+            proposed.return_due = dt.date(proposed.expenditure_end.year + 1, 1, 31)
+            proposed.return_due = clean["return_due"] = calc.unused_return_due(_terms(proposed, lines=()))[0]
+        planned = None
+        if "tranches" in clean:
+            planned = [Tranche(number=i, due_on=t["due_on"], amount=t["amount"])
+                       for i, t in enumerate(clean["tranches"], start=1)]
+        for key, messages in terms_problems(proposed, planned).items():
+            errors.setdefault(key, []).extend(messages)
     return clean, errors
 
 
@@ -654,7 +707,7 @@ def annex_propose(*, contract: Contract, actor, reason: str, changes: dict[str, 
 def _apply_annex(annex: Annex, actor) -> dict[str, Any]:
     contract = Contract.objects.select_for_update().get(pk=annex.contract_id)
     changes = annex.changes
-    for key in ("task_start", "task_end", "expenditure_start", "expenditure_end"):
+    for key in ("task_start", "task_end", "expenditure_start", "expenditure_end", "return_due"):
         if key in changes:
             setattr(contract, key, dt.date.fromisoformat(changes[key]))
     for key in ("title", "place", "bank_account"):
@@ -813,6 +866,7 @@ def report_save_section(*, report: Report, actor, key: str, data: Any, base_revi
             })
         section.data, section.revision, section.updated_by = data, section.revision + 1, actor
         section.save()
+        _audit_change_after_submission(locked, actor, "part_saved", {"part": key, "revision": section.revision})
     return section
 
 
@@ -898,7 +952,18 @@ def document_save(*, report: Report, actor, data: dict[str, Any], document: Fina
             document.shares.all().delete()
         DocumentShare.objects.bulk_create([DocumentShare(document=document, line=s["line"], source=s["source"],
                                                          amount=s["amount"]) for s in shares])
+        _audit_change_after_submission(locked, actor, "document_saved", {
+            "document": document.position, "number": document.number, "amount": document.amount,
+            "shares": [{"line": s["line"].label, "source": s["source"], "amount": s["amount"]} for s in shares]})
     return document
+
+
+def _audit_change_after_submission(report: Report, actor, verb: str, payload: dict[str, Any]) -> None:
+    """A report once submitted changes only in answer to a call for clarification; each change is in its
+    audit trail (the drafts before submission are the organisation's own working)."""
+    if report.submitted_at is not None:
+        audit_record(subject=report, action=f"settlements.report.{verb}", actor=actor, actor_role="ngo_editor",
+                     payload=payload, subject_locked=True)
 
 
 def document_remove(*, document: FinancialDocument, actor) -> None:
@@ -907,7 +972,9 @@ def document_remove(*, document: FinancialDocument, actor) -> None:
             pk=document.report_id)
         _require_report_editor(locked, actor)
         DocumentShare.objects.filter(document=document).delete()
-        FinancialDocument.objects.filter(pk=document.pk).delete()
+        FinancialDocument.objects.filter(pk=document.pk, report=locked).delete()
+        _audit_change_after_submission(locked, actor, "document_removed", {
+            "document": document.position, "number": document.number, "amount": document.amount})
 
 
 def documents_import(*, report: Report, actor, data: bytes, filename: str, replace: bool = False
@@ -943,6 +1010,9 @@ def documents_import(*, report: Report, actor, data: bytes, filename: str, repla
             DocumentShare(document=doc, line=by_id[share["line"]], source=share["source"], amount=share["amount"])
             for doc, row in zip(saved, rows, strict=True) for share in row["shares"]
         ])
+        _audit_change_after_submission(locked, actor, "documents_imported", {
+            "filename": str(filename)[:200], "replace": replace, "documents": len(saved),
+            "amount": sum((d.amount for d in saved), ZERO)})
     return saved
 
 
@@ -1060,23 +1130,32 @@ def _part_findings(report: Report, sections: dict[str, dict]) -> list[calc.Findi
     return findings
 
 
+def _freeze_report(locked: Report, **extra: Any) -> ReportView:
+    """The report as submitted (or as answered): every part, document, line and flag, with its hash."""
+    view = report_read(locked)
+    locked.snapshot = canonical({
+        "sections": view.sections,
+        "documents": [{"position": d.position, "number": d.number, "kind": d.kind, "issued_on": d.issued_on,
+                       "paid_on": d.paid_on, "amount": d.amount,
+                       "shares": [{"line": s.line_id, "source": s.source, "amount": s.amount}
+                                  for s in d.shares.all()]} for d in view.documents],
+        "lines": [{"line": a.line.label, "total": a.total, "by_source": a.by_source, "limit": a.limit,
+                   "excess": a.excess} for a in view.actuals],
+        "flags": [{"key": f.key, "text": f.text()} for f in view.flags],
+        "totals": view.totals,
+        **extra,
+    })
+    locked.snapshot_sha256 = snapshot_hash(locked.snapshot)
+    return view
+
+
 def report_submit(report: Report, *, actor) -> Report:
     """Submit: the checks pass (figures reconcile; parts complete); the report is frozen with its
     hash; a final report moves the contract to settling."""
 
     def freeze(locked: Report) -> dict[str, Any]:
-        view = report_read(locked)
-        locked.snapshot = canonical({
-            "sections": view.sections,
-            "documents": [{"position": d.position, "number": d.number, "kind": d.kind, "issued_on": d.issued_on,
-                           "paid_on": d.paid_on, "amount": d.amount,
-                           "shares": [{"line": s.line_id, "source": s.source, "amount": s.amount}
-                                      for s in d.shares.all()]} for d in view.documents],
-            "lines": [{"line": a.line.label, "total": a.total, "by_source": a.by_source, "limit": a.limit,
-                       "excess": a.excess} for a in view.actuals],
-            "flags": [{"key": f.key, "text": f.text()} for f in view.flags],
-        })
-        locked.snapshot_sha256, locked.submitted_by = snapshot_hash(locked.snapshot), actor
+        view = _freeze_report(locked)
+        locked.submitted_by = actor
         return {"sha256": locked.snapshot_sha256, "totals": view.totals,
                 "flags": [f.key for f in view.flags]}
 
@@ -1095,6 +1174,7 @@ def report_submit(report: Report, *, actor) -> Report:
 
 
 def report_request_clarification(report: Report, *, actor, question: str, due_on: Any) -> Report:
+    require_permission(report, "request_clarification", actor)
     errors: dict[str, list[str]] = {}
     if not str(question or "").strip():
         errors.setdefault("question", []).append(_("Say what is to be explained or supplied."))
@@ -1139,11 +1219,9 @@ def report_answer(report: Report, *, actor, answer: str | None = None) -> Report
         pending = locked.clarifications.filter(answered_at__isnull=True).order_by("-pk").first()
         pending.answered_by, pending.answered_at = actor, timezone.now()
         pending.save(update_fields=["answered_by", "answered_at"])
-        view = report_read(locked)
-        locked.snapshot = {**(locked.snapshot or {}), "answer": pending.answer,
-                           "documents_count": len(view.documents), "totals": canonical(view.totals)}
-        locked.snapshot_sha256 = snapshot_hash(canonical(locked.snapshot))
-        return {"answer": pending.answer, "sha256": locked.snapshot_sha256}
+        # frozen again as it now stands: the answer may come with corrected documents
+        view = _freeze_report(locked, answer=pending.answer)
+        return {"answer": pending.answer, "sha256": locked.snapshot_sha256, "totals": view.totals}
 
     return transition(report, "answer", actor=actor, effect=close)
 
@@ -1168,6 +1246,7 @@ def report_accept(report: Report, *, actor, note: str = "") -> Report:
 
 def report_reject(report: Report, *, actor, note: str) -> Report:
     """Rejected: a final report's grant is settled as not accounted for (misuse, art. 252)."""
+    require_permission(report, "reject", actor)
     if not str(note or "").strip():
         raise InvalidData({"note": [_("Give the reason for rejecting the report.")]})
 
@@ -1206,6 +1285,7 @@ def document_mark_ineligible(*, document: FinancialDocument, actor, reason: str)
 
 
 def report_call_in_writing(report: Report, *, actor, due_on: Any) -> Report:
+    require_permission(report, "call_in_writing", actor)
     errors: dict[str, list[str]] = {}
     due = _date_field(errors, "due_on", due_on)
     if due and due <= timezone.localdate():
@@ -1250,9 +1330,18 @@ def settlement_compute(settlement: Settlement, *, actor) -> Settlement:
 
     def compute(locked: Settlement) -> dict[str, Any]:
         terms = terms_of(contract)
+        terminated = contract.state == ContractState.TERMINATED
+        if terminated and contract.terminated_on and contract.terminated_on < terms.expenditure_end:
+            # the term of use ended with the contract: the unused grant is due 15 days later (art. 251 ust. 3)
+            end = max(contract.terminated_on, terms.expenditure_start)
+            terms = dataclasses.replace(terms, expenditure_end=end, return_due=deadline_in_days(end, 15))
         documents = documents_of(final) if final else []
-        rejected = final is None or final.state == ReportState.REJECTED
-        if rejected:
+        rejected = final is not None and final.state == ReportState.REJECTED
+        if terminated and (final is None or final.state != ReportState.ACCEPTED):
+            # a terminated contract's report that was never accepted accounts for no costs: what was paid is
+            # unused; costs the officer finds misused go through a report's verification, not a draft
+            documents = []
+        elif rejected:
             # a rejected (or missing) final report accounts for nothing: all grant charged is ineligible
             note = final.decision_note if final else str(TerminationGround(contract.termination_ground).label
                                                          if contract.termination_ground else "")
@@ -1281,6 +1370,25 @@ def settlement_compute(settlement: Settlement, *, actor) -> Settlement:
     return transition(settlement, "compute", actor=actor, effect=compute)
 
 
+MISUSE_KINDS = (ReturnKind.INELIGIBLE, ReturnKind.LINE_EXCESS, ReturnKind.SHARE_EXCESS)
+
+
+def _misuse_deadlines_from_notice(locked: Settlement) -> dict[str, Any]:
+    """Art. 252 ust. 1: misused or excessive grant is returned within 15 days of the day the circumstance
+    is established — for the organisation, the day it is told. Excess bears interest from the day after
+    that deadline; misuse keeps its interest from the transfer."""
+    today = timezone.localdate()
+    due = deadline_in_days(today, 15)
+    moved = []
+    for item in locked.items.filter(kind__in=MISUSE_KINDS):
+        item.due_on = due
+        if item.kind != ReturnKind.INELIGIBLE:
+            item.interest_from = due + dt.timedelta(days=1)
+        item.save(update_fields=["due_on", "interest_from"])
+        moved.append({"item": item.pk, "kind": item.kind, "due_on": due, "interest_from": item.interest_from})
+    return {"notice_on": today, "misuse_deadlines": moved}
+
+
 def settlement_conclude(settlement: Settlement, *, actor) -> Settlement:
     """After computing: nothing due → closed and the contract performed; otherwise the notice of
     return goes to the organisation with each amount, basis and deadline."""
@@ -1289,7 +1397,7 @@ def settlement_conclude(settlement: Settlement, *, actor) -> Settlement:
             closed = transition(settlement, "close_nothing_due", actor=actor)
             _perform_if_done(closed.contract, actor)
             return closed
-        due = transition(settlement, "notify_return", actor=actor)
+        due = transition(settlement, "notify_return", actor=actor, effect=_misuse_deadlines_from_notice)
         lines = "\n".join(f"- {item.get_kind_display()}: {calc.fmt(item.amount)} ({item.basis}), "
                           f"{_('by')} {_date(item.due_on)}" for item in due.items.all())
         _notify_ngo(due.contract, f"settlement.{due.pk}.return_due", _("Return due on contract {number}").format(
@@ -1377,6 +1485,7 @@ def return_record(*, item: ReturnItem, actor, paid_on: Any, amount: Any, referen
 
 def settlement_issue_decision(settlement: Settlement, *, actor, decision_reference: str, decision_on: Any
                               ) -> Settlement:
+    require_permission(settlement, "issue_decision", actor)
     errors: dict[str, list[str]] = {}
     if not str(decision_reference or "").strip():
         errors.setdefault("decision_reference", []).append(_("Give the decision's reference."))
@@ -1402,8 +1511,9 @@ def check_deadlines(today: dt.date | None = None) -> dict[str, int]:
         except WrongState:
             continue
     soon = today + dt.timedelta(days=REMINDER_DAYS)
-    for report in Report.objects.filter(state=ReportState.REQUESTED, due_on__lte=soon, due_on__gte=today
-                                        ).select_related("contract__organization"):
+    running = Report.objects.exclude(contract__state=ContractState.TERMINATED)  # a terminated contract owes none
+    for report in running.filter(state=ReportState.REQUESTED, due_on__lte=soon, due_on__gte=today
+                                 ).select_related("contract__organization"):
         with transaction.atomic():
             _notify_ngo(report.contract, f"report.{report.pk}.reminder.{report.due_on:%Y%m%d}",
                         _("Report due by {date}").format(date=_date(report.due_on)),
@@ -1411,7 +1521,7 @@ def check_deadlines(today: dt.date | None = None) -> dict[str, int]:
                             kind=report.get_kind_display(), number=report.contract.number, date=_date(report.due_on)),
                         _link("settlements:report", report.pk))
         counts["reminded"] += 1
-    for report in Report.objects.filter(state=ReportState.REQUESTED, due_on__lt=today):
+    for report in running.filter(state=ReportState.REQUESTED, due_on__lt=today):
         try:
             with transaction.atomic():
                 overdue = transition(report, "mark_overdue", actor=None)

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from competitions.models import AuthorityRole, has_role
 from competitions.selectors import authorities_for_user
-from offers.form import money, parse_date, parse_decimal
+from offers.form import money, parse_date, parse_decimal, parse_index
 from workflow.audit import audit_events_for
 from workflow.errors import InvalidData, NotFound, WrongState
 from workflow.permissions import has_object_perm
@@ -98,11 +98,11 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     if state not in ContractState.values:
         state = ""
     competition = None
-    if str(request.GET.get("competition", "")).isdigit():
+    if parse_index(request.GET.get("competition")) is not None:
         from competitions.selectors import competition_get
 
         try:
-            competition = competition_get(user=user, pk=int(request.GET["competition"]))
+            competition = competition_get(user=user, pk=parse_index(request.GET["competition"]))
         except NotFound:
             competition = None
     contracts = list(selectors.contract_list(user=user, state=state, competition=competition))
@@ -322,8 +322,8 @@ def contract_terms(request: HttpRequest, pk) -> HttpResponse:
     if post.get("_add_tranche") is not None:
         rows = [*rows, {"due_on": "", "amount": ""}][:MAX_ROWS]
         return render_contract(request, contract, terms_values=values, tranche_rows=rows, focus="terms")
-    if str(post.get("_remove_tranche", "")).isdigit():
-        index = int(post["_remove_tranche"])
+    if parse_index(post.get("_remove_tranche")) is not None:
+        index = parse_index(post["_remove_tranche"])
         rows = [row for i, row in enumerate(_posted_rows(post, "tranches", ("due_on", "amount"), keep_blank=True))
                 if i != index]
         return render_contract(request, contract, terms_values=values, tranche_rows=rows, focus="terms")
@@ -507,8 +507,8 @@ def annex_propose(request: HttpRequest, pk) -> HttpResponse:
     if request.POST.get("_add_tranche") is not None:
         values["tranches"] = [*values["tranches"], {"due_on": "", "amount": "", "paid": False}][:MAX_ROWS]
         return render_contract(request, contract, annex_values=values, focus="annex-new")
-    if str(request.POST.get("_remove_tranche", "")).isdigit():
-        index = int(request.POST["_remove_tranche"])
+    if parse_index(request.POST.get("_remove_tranche")) is not None:
+        index = parse_index(request.POST["_remove_tranche"])
         rows = _posted_rows(request.POST, "tranches", ("due_on", "amount"), keep_blank=True)
         values["tranches"] = [row for i, row in enumerate(rows) if i != index]
         return render_contract(request, contract, annex_values=values, focus="annex-new")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from competitions.models import Authority, AuthorityRole, has_role
+from offers.form import parse_index
 from workflow.audit import audit_events_for
 from workflow.errors import InvalidData, NotFound, WrongState
 
@@ -56,8 +57,8 @@ def ledger(request: HttpRequest, authority_pk) -> HttpResponse:
     from .exports import ledger_xlsx  # openpyxl is loaded only when the ledger is asked for
 
     competition = None
-    if str(request.GET.get("competition", "")).isdigit():
-        competition = authority.competitions.filter(pk=int(request.GET["competition"])).first()
+    if parse_index(request.GET.get("competition")) is not None:
+        competition = authority.competitions.filter(pk=parse_index(request.GET["competition"])).first()
     response = HttpResponse(ledger_xlsx(authority=authority, competition=competition),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"rejestr-dotacji-{authority.slug}-{timezone.localdate():%Y%m%d}.xlsx"

@@ -209,7 +209,7 @@ class OfferFactory(factory.django.DjangoModelFactory):
     created_by = factory.SubFactory(UserFactory)
     title = "Centrum wsparcia organizacji pozarządowych"
     grant_requested = Decimal("30000.00")
-    total_cost = Decimal("34000.00")
+    total_cost = factory.LazyAttribute(lambda o: o.grant_requested + Decimal("4000.00"))
 
     class Params:
         submitted = factory.Trait(state=OfferState.SUBMITTED, submitted_at=factory.LazyFunction(timezone.now),
@@ -220,7 +220,10 @@ class OfferFactory(factory.django.DjangoModelFactory):
     def content(obj, create, extracted, **kwargs):
         if not create or extracted is False:
             return
-        sections = extracted if isinstance(extracted, dict) else complete_sections(obj.task_area, obj.organization)
+        # the content asks for the grant the row says, so that what is read from it agrees with the row
+        sections = extracted if isinstance(extracted, dict) else complete_sections(
+            obj.task_area, obj.organization, grant=str(obj.grant_requested or Decimal("30000.00")),
+            own=str((obj.total_cost or Decimal("0")) - (obj.grant_requested or Decimal("0")) or Decimal("4000.00")))
         for number, (key, data) in enumerate(sections.items(), start=1):
             OfferSection.objects.create(offer=obj, key=key, data=data, revision=number)
         Offer.objects.filter(pk=obj.pk).update(last_revision=len(sections))

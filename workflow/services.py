@@ -80,6 +80,16 @@ def role_for(permission: Any, instance: models.Model, actor) -> str | None:
     return None
 
 
+def require_permission(instance: models.Model, name: str, actor) -> None:
+    """Forbidden (403) unless `actor` may perform `name` from the current state. For services that
+    judge their input before calling transition(): whoever may not act hears that first, not what is
+    wrong with what they sent. (transition() checks it again under the lock.)"""
+    meta = _fsm_meta(instance, name)
+    fsm_transition = meta.get_transition(state_of(instance, meta))
+    if fsm_transition is not None and role_for(fsm_transition.permission, instance, actor) is None:
+        raise Forbidden(_("You may not do this."), code="forbidden")
+
+
 @dataclass
 class Availability:
     name: str
@@ -170,5 +180,26 @@ def transition(instance: models.Model, name: str, *, actor, reason: str = "", pa
             subject_locked=True,
         )
         transition_performed.send(sender=model, instance=locked, name=name, event=event, actor=actor)
-    instance.refresh_from_db()
+    _take_saved_state(instance, locked)
     return locked
+
+
+def _take_saved_state(instance: models.Model, saved: models.Model) -> None:
+    """Give the caller's instance the row just saved, as refresh_from_db() would, without a query.
+
+    Not django-fsm's refresh_from_db(): it unprotects the state field on the model class for the
+    time of the read, so that a second thread of the same process transitioning the same model
+    fails with "Direct state modification is not allowed" (seen under gunicorn's threaded workers).
+    """
+    for field in instance._meta.concrete_fields:
+        value = saved.__dict__.get(field.attname)
+        if field.is_relation and field.is_cached(instance) and instance.__dict__.get(field.attname) != value:
+            field.delete_cached_value(instance)
+        instance.__dict__[field.attname] = value  # past the FSM descriptor, as Django's own loading is
+    for related in instance._meta.related_objects:
+        if related.is_cached(instance):
+            related.delete_cached_value(instance)
+    instance.__dict__.pop("_prefetched_objects_cache", None)
+    instance._state.adding, instance._state.db = False, saved._state.db
+    if hasattr(instance, "_update_initial_state"):  # ConcurrentTransitionMixin: the state it was read in
+        instance._update_initial_state()

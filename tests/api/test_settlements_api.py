@@ -91,7 +91,7 @@ def filled(built, report: Report, *, over: Decimal = Decimal("1.2")) -> Report:
     contract = built.contract
     for key, data in report_parts(contract).items():
         services.report_save_section(report=report, actor=built.ngo, key=key, data=data, base_revision=0)
-    first = contract.lines.order_by("position").first()
+    first = min(contract.lines.all(), key=lambda line: line.grant_part)  # 120% of it stays within the grant
     amount = (first.grant_part * over).quantize(Decimal("0.01"))
     services.document_save(report=report, actor=built.ngo,
                            data=invoice(first.pk, str(amount), contract.expenditure_start + dt.timedelta(days=10)))
@@ -506,7 +506,8 @@ def test_compute_conclude_and_record_returns(authority, officer, approver, finan
     computed = ok(as_user(finance).post(f"{url}compute/", {}, format="json"))
     assert computed["state"] == "computed" and computed["computation"]["report"] == report.pk
     kinds = {item["kind"]: item for item in computed["items"]}
-    assert set(kinds) == {ReturnKind.LINE_EXCESS, ReturnKind.UNUSED}
+    # paid wholly from the grant, the line also lowers the own contribution's share (DOMAIN.md §10 step 3)
+    assert set(kinds) == {ReturnKind.LINE_EXCESS, ReturnKind.SHARE_EXCESS, ReturnKind.UNUSED}
     assert all(item["outstanding"] == item["amount"] for item in computed["items"])
     assert computed["totals"]["amount"] == str(sum(Decimal(i["amount"]) for i in computed["items"]))
     due = ok(as_user(finance).post(f"{url}conclude/", {}, format="json"))

@@ -723,6 +723,7 @@ def test_clarification_is_requested_answered_and_the_report_accepted(authority, 
     assert settlement.state == SettlementState.OPEN
     assert [e.action for e in audit_events_for(accepted)] == [
         "settlements.report.request", "settlements.report.submit", "settlements.report.request_clarification",
+        "settlements.report.part_saved",  # a change after submission is in the trail
         "settlements.report.answer", "settlements.report.accept"]
 
 
