@@ -27,6 +27,15 @@ def q(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def pct(value: Decimal) -> str:
+    """A percentage as the reader writes numbers: 10 and 12,5 in Polish, 10 and 12.5 in English."""
+    from django.utils.formats import number_format
+
+    value = Decimal(value)
+    places = max(0, -value.normalize().as_tuple().exponent) if value != value.to_integral() else 0
+    return number_format(value, min(places, 2))
+
+
 def fmt(value: Decimal) -> str:
     """1 234,56 zł — the amount as people read it in messages."""
     from offers.form import money
@@ -228,7 +237,8 @@ def report_findings(terms: Terms, documents: list[Document], *, received: Decima
                 _("Line {label} “{name}”: {grant} from the grant, planned {planned} + {tolerance}% = {limit}; "
                   "{excess} above the tolerance is grant taken in excessive amount."),
                 {"label": actual.line.label, "name": actual.line.name, "grant": fmt(actual.grant),
-                 "planned": fmt(actual.line.grant_part), "tolerance": terms.tolerance_pct, "limit": fmt(actual.limit),
+                 "planned": fmt(actual.line.grant_part), "tolerance": pct(terms.tolerance_pct),
+                 "limit": fmt(actual.limit),
                  "excess": fmt(actual.excess)}, blocking=False))
     grant_claimed = sum((a.grant for a in line_actuals(terms, documents)), ZERO)
     if grant_claimed > terms.grant:
@@ -239,8 +249,9 @@ def report_findings(terms: Terms, documents: list[Document], *, received: Decima
     if measured.share_excess:
         findings.append(Finding("totals.share", _("The grant is {now}% of the costs, above the agreed {agreed}%: "
                                                   "the own contribution fell ({excess} of the grant)."),
-                                {"now": q(measured.grant_after_lines / measured.eligible_total * HUNDRED),
-                                 "agreed": q(measured.share_agreed * HUNDRED), "excess": fmt(measured.share_excess)},
+                                {"now": pct(q(measured.grant_after_lines / measured.eligible_total * HUNDRED)),
+                                 "agreed": pct(q(measured.share_agreed * HUNDRED)),
+                                 "excess": fmt(measured.share_excess)},
                                 blocking=False))
     for kind in ("bank_interest", "revenue"):
         earned, spent = revenue.get(f"{kind}_earned", ZERO), revenue.get(f"{kind}_spent", ZERO)

@@ -184,7 +184,8 @@ PART_LABELS = {
 }
 
 FIELD_LABELS = {
-    "description": _("How the task was performed"),
+    # the same words as the form's label (report.html), so the conflict table names the field the same way
+    "description": _("How the task was performed: the objectives achieved and the actions done"),
     "achieved": _("level achieved"),
     "comment": _("comment"),
     "performed": _("what was done and when"),
@@ -230,23 +231,48 @@ def field_label(key: str) -> str:
 KIND_CHOICES = DocumentKind.choices
 SOURCE_CHOICES = Source.choices
 MAX_SHARES = 50
+# the model's limits (FinancialDocument): longer input is refused at its field, never cut short
+DOCUMENT_MAX_LENGTH = {"number": 100, "issuer": 300, "description": 500, "kind": 20, "issued_on": 30,
+                       "paid_on": 30, "amount": 30}
+SHARE_MAX_LENGTH = 40
+# how many rows of a split are read at most (a forged count must not make the page loop for ever)
+MAX_POSTED_SHARES = 1000
 
 
 def document_data(post) -> tuple[dict[str, Any], int]:
-    """The document as typed, with its split rows (blank rows dropped); and how many rows to show."""
-    data = {name: str(post.get(name, ""))[:500] for name in ("number", "kind", "issuer", "issued_on", "paid_on",
-                                                             "description", "amount")}
+    """The document as typed, with its split rows (blank rows dropped); and how many rows to show.
+    Nothing is cut: document_errors says what is too long or too many."""
+    data: dict[str, Any] = {name: str(post.get(name, "")) for name in DOCUMENT_MAX_LENGTH}
     try:
-        count = min(int(post.get("share_rows") or 0), MAX_SHARES)
+        count = max(min(int(post.get("share_rows") or 0), MAX_POSTED_SHARES), 0)
     except (TypeError, ValueError):
         count = 0
     shares = []
-    for index in range(max(count, 0)):
-        row = {name: str(post.get(f"shares.{index}.{name}", ""))[:40] for name in ("line", "source", "amount")}
+    for index in range(count):
+        row = {name: str(post.get(f"shares.{index}.{name}", "")) for name in ("line", "source", "amount")}
         if any(v.strip() for v in (row["line"], row["amount"])):
             shares.append(row)
     data["shares"] = shares
-    return data, count
+    return data, min(count, MAX_SHARES)
+
+
+def document_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    """The input the form refuses before the service reads it: a field longer than it can be stored,
+    a split into more parts than a document may have."""
+    errors: dict[str, list[str]] = {}
+    for name, limit in DOCUMENT_MAX_LENGTH.items():
+        if len(str(data.get(name) or "")) > limit:
+            errors[name] = [str(_("At most {limit} characters (you typed {n}).")).format(
+                limit=limit, n=len(str(data.get(name))))]
+    shares = data.get("shares") or []
+    if len(shares) > MAX_SHARES:
+        errors["shares"] = [str(_("A document can be split into at most {n} parts.")).format(n=MAX_SHARES)]
+    for index, row in enumerate(shares[:MAX_SHARES]):
+        for name in ("line", "source", "amount"):
+            if len(str(row.get(name) or "")) > SHARE_MAX_LENGTH:
+                errors[f"shares.{index}.{name}"] = [str(_("At most {limit} characters (you typed {n}).")).format(
+                    limit=SHARE_MAX_LENGTH, n=len(str(row.get(name))))]
+    return errors
 
 
 def document_initial(document) -> dict[str, Any]:

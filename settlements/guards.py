@@ -125,7 +125,9 @@ def written_call_problems(report) -> list[Refusal]:
 def report_submit_problems(report) -> list[Refusal]:
     from .services import report_read
 
-    view = report_read(report)
+    # the page that just read the report for its form asks the guards on the same row: reuse that reading
+    # (a transition locks a fresh row, which never carries one)
+    view = getattr(report, "_read_view", None) or report_read(report)
     errors: dict[str, list[str]] = {}
     for finding in view.blocking:
         errors.setdefault(finding.key, []).append(finding.text())

@@ -492,7 +492,7 @@ class Report(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
                 permission=NGO_SIGNATORY, conditions=[_guard_call("report_answer_problems")],
                 custom={"label": _("Send the clarification")})
     def answer(self):
-        self.submitted_at = timezone.now()
+        # submitted_at stays the first submission's: a timely report does not become late by being clarified
         return {}
 
     @transition(field=state, source=ReportState.SUBMITTED, target=ReportState.ACCEPTED, permission=STAFF,

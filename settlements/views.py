@@ -41,7 +41,7 @@ from .forms import (
     WithdrawForm,
 )
 from .guards import required_parties
-from .models import AnnexState, Contract, ContractState, PaymentMode, ReportKind
+from .models import AnnexState, Contract, ContractState, Party, PaymentMode, ReportKind
 
 MAX_ROWS = 24
 
@@ -178,7 +178,10 @@ def _party_rows(contract: Contract, user, roles: dict, signatures: list, forms: 
             may = roles["officer"]
         else:
             may = roles["finance"] or roles["officer"]
-        rows.append({"party": party, "signature": signed.get(key), "may_sign": may and key not in signed
+        kind = str(party.get("party") or "")
+        label = str(Party(kind).label) if kind in Party.values else ""
+        rows.append({"party": party, "party_label": label if label != str(party.get("name") or "") else "",
+                     "signature": signed.get(key), "may_sign": may and key not in signed
                      and contract.state == ContractState.DRAFTED,
                      "form": forms.get(key) or SignatureForm(prefix=f"sig-{key}")})
     return rows
@@ -244,6 +247,8 @@ def contract_context(request: HttpRequest, contract: Contract, **extra) -> dict[
         "annexes": annexes, "reports": reports, "settlement": settlement,
         "transitions": shown_transitions(contract, user),
         "editable_terms": roles["officer"] and contract.state == ContractState.DRAFTED,
+        # translated here, not with _() in the template: a template's _("… (%)") is looked up as "(%%)"
+        "tolerance_label": _("A grant-financed cost line may grow without an annex by (%)"),
         "terms_values": terms_values, "terms_errors": {k: " ".join(v) for k, v in errors.items()},
         "terms_error_list": [(k, m) for k, msgs in errors.items() for m in msgs],
         "tranche_rows": _rows_with_errors(tranche_rows, "tranches", errors, ("due_on", "amount")),

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from offers.form import money
 from offers.views import ngo_login_required
 from workflow.audit import audit_events_for
 from workflow.calendar import format_local
@@ -40,6 +41,7 @@ from .forms import (
     IneligibleForm,
     WrittenCallForm,
     document_data,
+    document_errors,
     document_initial,
     field_label,
     flatten,
@@ -82,14 +84,52 @@ def _part_keys(key: str, indicators: int, actions: int) -> list[str]:
     return []
 
 
+# the parts whose findings do not name their field themselves ("The amount cannot be negative."):
+# in the summary at the top they are prefixed with the part and the field's label
+NAMELESS_PARTS = ("revenue", "declarations")
+
+
+def _where(key: str) -> str:
+    """ "revenue.bank_interest_earned" -> "Part II. Other revenue and interest, Bank interest earned on the
+    grant" (empty for the keys whose messages say where they are)."""
+    part, _dot, rest = str(key).partition(".")
+    if part not in NAMELESS_PARTS or not rest:
+        return ""
+    return f"{PART_LABELS[part]}, {field_label(rest)}"
+
+
 def _findings(view) -> tuple[dict[str, list], list[dict]]:
     by_key: dict[str, list] = {}
     summary = []
     for finding in view.findings:
         text = finding.text()
         by_key.setdefault(finding.key, []).append({"text": text, "blocking": finding.blocking})
-        summary.append({"key": finding.key, "anchor": dom(finding.key), "text": text, "blocking": finding.blocking})
+        where = _where(finding.key)
+        summary.append({"key": finding.key, "anchor": dom(finding.key), "blocking": finding.blocking,
+                        "text": _("{where}: {text}").format(where=where, text=text) if where else text})
     return by_key, summary
+
+
+def _estimate(view) -> list[dict]:
+    """What the settlement is likely to return besides the flagged excesses, before verification: the
+    grant not charged by the documents so far and unspent interest and revenue (art. 251 u.f.p.)."""
+    from decimal import Decimal
+
+    rows = []
+    charged = view.totals.get(f"source_{Source.GRANT.value}") or Decimal("0")
+    unused = (view.received or Decimal("0")) - charged
+    if unused > 0:
+        rows.append({"label": _("Grant not used so far (paid {received} − charged to the grant by the documents "
+                                "{charged})").format(received=money(view.received), charged=money(charged)),
+                     "amount": unused, "anchor": "costs"})
+    revenue, _errors = services.revenue_of(view.sections)
+    for kind, label in (("bank_interest", _("Bank interest not spent on the task (earned {earned} − spent {spent})")),
+                        ("revenue", _("Other revenue not spent on the task (earned {earned} − spent {spent})"))):
+        earned, spent = revenue.get(f"{kind}_earned") or Decimal("0"), revenue.get(f"{kind}_spent") or Decimal("0")
+        if earned - spent > 0:
+            rows.append({"label": label.format(earned=money(earned), spent=money(spent)), "amount": earned - spent,
+                         "anchor": "part-revenue"})
+    return rows
 
 
 def _msg(by_key: dict, key: str) -> str:
@@ -112,6 +152,19 @@ def _cost_rows(view, by_key: dict) -> list[dict]:
         rows.append({"actual": actual, "anchor": dom(key), "other": actual.total - actual.grant,
                      "findings": by_key.get(key, [])})
     return rows
+
+
+def _cost_totals(rows: list[dict]) -> dict:
+    """The total row of the cost-line table: every column added up."""
+    from decimal import Decimal
+
+    def total(pick):
+        return sum((pick(row) for row in rows), Decimal("0"))
+
+    return {"planned": total(lambda r: r["actual"].line.value), "grant_part": total(lambda r: r["actual"].line.grant_part),
+            "limit": total(lambda r: r["actual"].limit), "grant": total(lambda r: r["actual"].grant),
+            "other": total(lambda r: r["other"]), "total": total(lambda r: r["actual"].total),
+            "excess": total(lambda r: r["actual"].excess)}
 
 
 def _source_rows(contract, view) -> list[dict]:
@@ -213,6 +266,7 @@ def report_context(request: HttpRequest, report, **extra) -> dict[str, Any]:
                                    extra.pop("part_errors", {}))
     part_state = {key: {"status_class": statuses.get(key, ("", ""))[0], "status_text": statuses.get(key, ("", ""))[1],
                         "conflict": conflicts.get(key), "errors": errors.get(key) or []} for key in PARTS}
+    cost_rows = _cost_rows(view, by_key)
     context = {
         "report": report, "contract": contract, "view": view, "part_state": part_state,
         "audit": list(audit_events_for(report)) if staff else [], "roles": roles, "is_staff": staff,
@@ -220,8 +274,8 @@ def report_context(request: HttpRequest, report, **extra) -> dict[str, Any]:
         "field_labels": FIELD_LABELS, "indicator_rows": indicator_rows, "action_rows": action_rows,
         "field_messages": field_messages, "part_messages": part_messages,
         "summary": summary, "blocking": [s for s in summary if s["blocking"]],
-        "flags": [s for s in summary if not s["blocking"]],
-        "documents": documents, "cost_rows": _cost_rows(view, by_key), "source_rows": _source_rows(contract, view),
+        "flags": [s for s in summary if not s["blocking"]], "estimate": _estimate(view),
+        "documents": documents, "cost_rows": cost_rows, "cost_totals": _cost_totals(cost_rows), "source_rows": _source_rows(contract, view),
         "totals_findings": [s for s in summary if s["key"].startswith("totals.") or s["key"] == "documents"],
         "doc_form": extra.pop("doc_form", None) or _doc_form(report, lines),
         "import_form": extra.pop("import_form", None) or ImportForm(),
@@ -274,7 +328,11 @@ def _part_answer(request, report, key: str, status: int, *, data, revision, stat
         context = report_context(request, report)
         context.update({"key": key, "revision": revision, "status_class": status_class, "status_text": status_text,
                         "conflict": conflict, "error_list": error_list})
-        return render(request, "settlements/_part_autosave.html", context, status=status)
+        response = render(request, "settlements/_part_autosave.html", context, status=status)
+        # only the out-of-band pieces land, whatever the status: a refused save (400, 409) never
+        # replaces the page or the field being typed in, even where 4xx answers are swapped
+        response["HX-Reswap"] = "none"
+        return response
     extra = {"part_data": {key: data}, "part_revisions": {key: revision},
              "part_status": {key: (status_class, status_text)}, "conflicts": {key: conflict} if conflict else {},
              "part_errors": {key: list(error_list)}}
@@ -340,6 +398,8 @@ def document_new(request: HttpRequest, pk) -> HttpResponse:
         form = _doc_form(report, lines, values=data, rows=min(count + 3, MAX_SHARES))
         return _part_ii(request, report, doc_form=form)
     try:
+        if document_errors(data):
+            raise InvalidData(document_errors(data))
         document = services.document_save(report=report, actor=request.user, data=data)
     except InvalidData as error:
         form = _doc_form(report, lines, values=data, errors=error.errors, rows=count)
@@ -369,6 +429,8 @@ def document_edit(request: HttpRequest, pk, document_pk) -> HttpResponse:
         form = _doc_form(report, lines, values=data, rows=count, document=document)
         if request.POST.get("_more_rows") is None:
             try:
+                if document_errors(data):
+                    raise InvalidData(document_errors(data))
                 services.document_save(report=report, actor=request.user, data=data, document=document)
             except InvalidData as error:
                 form = _doc_form(report, lines, values=data, errors=error.errors, rows=count, document=document)
