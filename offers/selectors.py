@@ -63,6 +63,15 @@ def offer_list_for_competition(*, user, competition: Competition) -> QuerySet[Of
         "task_area__number", "submitted_at", "pk")
 
 
+def offer_summary(*, competition: Competition) -> dict[str, dict]:
+    """Per state: how many offers, and the grant requested and total cost they add up to (one query)."""
+    from django.db.models import Count, Sum
+
+    rows = competition.offers.order_by().values("state").annotate(n=Count("pk"), grant=Sum("grant_requested"),
+                                                                  cost=Sum("total_cost"))
+    return {row["state"]: row for row in rows}
+
+
 def offer_counts(*, competition: Competition) -> dict[str, int]:
     from django.db.models import Count
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
@@ -66,8 +67,8 @@ from .forms import (
     rows_spec,
     section_form,
 )
-from .signals import change_allowed
 from .models import Invitation, LegalForm, OfferState, RepresentationRole
+from .signals import change_allowed
 
 FROZEN_STATES = (OfferState.SUBMITTED, OfferState.WITHDRAWN)
 STASH_KEY = "offers.unsaved_section"
@@ -1265,6 +1266,9 @@ def offer_versions(request, pk):
 # --- the authority's staff: the offers of a competition, after the deadline -------------------------
 
 
+STAFF_PAGE_SIZE = 60
+
+
 @ngo_login_required
 def staff_offers(request, pk: int):
     """The offers of a competition for its authority's staff (after the deadline only counts
@@ -1272,15 +1276,22 @@ def staff_offers(request, pk: int):
     competition = competition_get(user=request.user, pk=pk)
     if not competition_is_staff(user=request.user, competition=competition):
         raise NotFound()
-    offers = list(selectors.offer_list_for_competition(user=request.user, competition=competition))
-    counts = selectors.offer_counts(competition=competition)
-    submitted = [o for o in offers if o.state == OfferState.SUBMITTED]
+    summary = selectors.offer_summary(competition=competition)
+    visible = competition.state in selectors.STAFF_SEES_OFFERS_FROM
+    listed = sum(row["n"] for state, row in summary.items() if state not in selectors.HIDDEN_FROM_STAFF)
+    # a national competition has thousands of offers: a page of them at a time, counted by the summary
+    paginator = Paginator(selectors.offer_list_for_competition(user=request.user, competition=competition),
+                          STAFF_PAGE_SIZE)
+    paginator.__dict__["count"] = listed if visible else 0  # known already: no second COUNT query
+    page = paginator.get_page(request.GET.get("page"))
+    submitted = summary.get(OfferState.SUBMITTED, {})
     return render(request, "competitions/staff_offers.html", {
         "competition": competition,
-        "offers": offers,
-        "visible": competition.state in selectors.STAFF_SEES_OFFERS_FROM,
-        "counts": [(OfferState(state).label, counts.get(state, 0))
+        "offers": page.object_list,
+        "page": page,
+        "visible": visible,
+        "counts": [(OfferState(state).label, summary.get(state, {}).get("n", 0))
                    for state in (OfferState.SUBMITTED, OfferState.WITHDRAWN, OfferState.DRAFT)],
-        "total_requested": sum((o.grant_requested or Decimal("0") for o in submitted), Decimal("0.00")),
-        "total_cost": sum((o.total_cost or Decimal("0") for o in submitted), Decimal("0.00")),
+        "total_requested": submitted.get("grant") or Decimal("0.00"),
+        "total_cost": submitted.get("cost") or Decimal("0.00"),
     })

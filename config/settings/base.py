@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "workflow.middleware.SlidingSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -122,9 +123,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
-# A draft is autosaved; a long sitting must not end in a lost session either.
+# A draft is autosaved; a long sitting must not end in a lost session either: the expiry slides forward
+# as the user works (workflow.middleware.SlidingSessionMiddleware, at most one session write in 5 minutes).
 SESSION_COOKIE_AGE = 60 * 60 * 12
-SESSION_SAVE_EVERY_REQUEST = True
 
 LANGUAGE_CODE = "pl"
 LANGUAGES = [("pl", _("Polish")), ("en", _("English"))]

@@ -660,6 +660,7 @@ def test_audit_page_lists_events_in_warsaw_time(client, authority, officer, appr
 
 
 def _queries(client, page: str) -> int:
+    client.get(page)  # warm-up: the first request after signing in also slides the session forward
     with CaptureQueriesContext(connection) as context:
         assert client.get(page).status_code == 200
     return len(context.captured_queries)
@@ -703,3 +704,21 @@ def test_offers_list_query_budget(client, authority, officer, django_assert_num_
     with django_assert_num_queries(one):
         response = client.get(reverse("offers:staff_offers", args=[competition.pk]))
     assert response.content.decode().count('<th scope="row">') == 50
+
+
+def test_the_offers_list_shows_sixty_at_a_time_with_the_totals_of_all(client, authority, officer,
+                                                                       django_assert_num_queries):
+    competition = CompetitionFactory(authority=authority, closed=True)
+    area = competition.task_areas.get()
+    for _ in range(61):
+        OfferFactory(task_area=area, submitted=True, content=False)
+    client.force_login(officer)
+    url = reverse("offers:staff_offers", args=[competition.pk])
+    first = client.get(url).content.decode()
+    assert first.count('<th scope="row"><a') == 60 and "Page 1 of 2" in first and "?page=2" in first
+    assert "61 submitted" in text(client.get(url))
+    assert "1,830,000.00 zł" in first  # the total of all 61 offers (30 000 each), not of the page
+    second = client.get(url + "?page=2").content.decode()
+    assert second.count('<th scope="row"><a') == 1 and "Page 2 of 2" in second
+    assert client.get(url + "?page=99").status_code == 200  # past the end: the last page, not an error
+    assert client.get(url + "?page=x").status_code == 200
