@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -28,10 +29,11 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from offers.form import money
 from offers.receipt import FONT_DIR, _escape, register_fonts
+from workflow.calendar import deadline_in_days
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
@@ -160,6 +162,17 @@ def _authority_people(contract) -> list[dict[str, str]]:
     return _people(contract, "authority")
 
 
+def _town(address: str) -> str:
+    """The town of an address: what follows the postal code ("ul. Graniczna 27, 41-300 Dąbrowa
+    Górnicza" -> "Dąbrowa Górnicza"); without a postal code, the last part after a comma."""
+    text = " ".join(str(address or "").split())
+    found = re.search(r"\b\d{2}-\d{3}\s+([^,;]+)", text)
+    if found:
+        return found.group(1).strip()
+    last = text.rsplit(",", 1)[-1].strip()
+    return "" if not last or any(ch.isdigit() for ch in last) else last
+
+
 def _organization_line(organization) -> str:
     parts = [f"<b>{_escape(organization.name)}</b>"]
     address = ", ".join(x for x in (organization.street, f"{organization.postal_code} {organization.city}".strip())
@@ -270,21 +283,28 @@ def _story(contract, styles) -> list:
 
     story.text(f"UMOWA NR {_escape(contract.number)}", "title")
     story.text(f"{form_title},<br/>pod tytułem: „{_escape(contract.title)}”", "subtitle")
-    place = f" w {_escape(authority.address)}" if authority.address else ""
+    # the town, not the street: "w miejscowości Dąbrowa Górnicza" (the name is not inflected, so it
+    # reads right for every town); the parties are named without a grammatical gender ("Gmina",
+    # "Stowarzyszenie", "Fundacja" alike): "(dalej: „Zleceniodawca”), w imieniu którego działa" would
+    # not agree with "Gmina", "w imieniu Zleceniodawcy działa" agrees with every name
+    town = _town(authority.address)
+    place = f" w miejscowości {_escape(town)}" if town else ""
     story.text(f"zawarta w dniu {_date(contract.signed_on)}{place}, między:")
     story.text(f"<b>{_escape(authority.name)}</b>" + (f", {_escape(authority.address)}" if authority.address else "")
-               + f", reprezentowanym przez: {_represented_by(_authority_people(contract))}, zwanym dalej "
-               "„Zleceniodawcą”,")
+               + " (dalej: „Zleceniodawca”), w imieniu Zleceniodawcy działa: "
+               + f"{_represented_by(_authority_people(contract))},")
     story.text("a")
-    story.text(f"{_organization_line(organization)}, reprezentowaną przez: "
-               f"{_represented_by(_people(contract, 'organization'))},")
+    g = PLURAL if partners else SINGULAR
+    story.text(f"{_organization_line(organization)}"
+               + (" (dalej: „Zleceniobiorca”), w imieniu Zleceniobiorcy działa: " if not partners
+                  else ", w imieniu tego współoferenta działa: ")
+               + f"{_represented_by(_people(contract, 'organization'))}" + ("," if partners else "."))
     for partner in partners:
         details = ", ".join(_escape(x) for x in (partner["address"], partner["krs"] and f"KRS {partner['krs']}") if x)
         story.text(f"<b>{_escape(partner['name'])}</b>" + (f", {details}" if details else "")
-                   + f", reprezentowaną przez: {_represented_by(_people(contract, partner['key']))},")
-    g = PLURAL if partners else SINGULAR
-    story.text(f"{g['called']} dalej „{g['ins']}”"
-               + (", działającymi wspólnie (art. 14 ust. 2 ustawy)" if partners else "") + ".")
+                   + f", w imieniu tego współoferenta działa: {_represented_by(_people(contract, partner['key']))},")
+    if partners:
+        story.text("(dalej łącznie: „Zleceniobiorcy”), działający wspólnie (art. 14 ust. 2 ustawy).")
 
     story.section("Przedmiot umowy", [
         f"Zleceniodawca zleca {g['dat']}, zgodnie z ustawą z dnia 24 kwietnia 2003 r. o działalności pożytku "
@@ -300,7 +320,7 @@ def _story(contract, styles) -> list:
     ])
     dates = [
         f"Termin realizacji zadania publicznego ustala się od dnia {_date(contract.task_start)} do dnia "
-        f"{_date(contract.task_end)}.",
+        f"{_date(contract.task_end)}",
         f"Termin poniesienia wydatków ze środków pochodzących z dotacji ustala się od dnia "
         f"{_date(contract.expenditure_start)} do dnia {_date(contract.expenditure_end)}; wydatek jest poniesiony w "
         "dniu jego zapłaty.",
@@ -315,7 +335,7 @@ def _story(contract, styles) -> list:
     if contract.payment_mode == "tranches" and len(tranches) > 1:
         payment = "Dotacja zostanie przekazana w transzach, w terminach i kwotach określonych w tabeli poniżej."
     else:
-        payment = (f"Dotacja zostanie przekazana jednorazowo, w terminie do dnia {_date(first_due)}."
+        payment = (f"Dotacja zostanie przekazana jednorazowo, w terminie do dnia {_date(first_due)}"
                    if first_due else "Dotacja zostanie przekazana jednorazowo, w terminie 30 dni od dnia zawarcia "
                                      "umowy.")
     story.section("Wysokość dotacji", [
@@ -377,20 +397,22 @@ def _story(contract, styles) -> list:
         "przekazuje wnioski i zalecenia, które Zleceniobiorca wykonuje w terminie 14 dni od dnia ich otrzymania i "
         "powiadamia o tym Zleceniodawcę.",
     ])
-    report_due = contract.task_end + dt.timedelta(days=30)
+    # art. 18 ust. 1: 30 days from the task's end, counted as KPA art. 57 counts them (a term ending on a
+    # Saturday or a holiday ends on the next working day), the same rule the app chases the report by
+    report_due = deadline_in_days(contract.task_end, 30)
     story.section("Obowiązki sprawozdawcze", [
         "Zleceniodawca może wezwać do złożenia sprawozdania częściowego z wykonania zadania publicznego w terminie "
         "nie krótszym niż 30 dni od dnia doręczenia wezwania (art. 18 ust. 3 ustawy).",
         "Sprawozdanie końcowe z wykonania zadania publicznego, sporządzone według wzoru stanowiącego załącznik nr 5 "
         "do rozporządzenia w sprawie wzorów ofert i ramowych wzorów umów, składa się w terminie 30 dni od dnia "
-        f"zakończenia realizacji zadania publicznego (art. 18 ust. 1 ustawy), tj. do dnia {_date(report_due)}.",
+        f"zakończenia realizacji zadania publicznego (art. 18 ust. 1 ustawy), tj. do dnia {_date(report_due)}",
         "Zleceniodawca ma prawo żądać, aby w wyznaczonym terminie przedstawiono dodatkowe informacje, wyjaśnienia "
         "oraz dowody do sprawozdań; w przypadku niezłożenia sprawozdania w terminie Zleceniodawca wzywa pisemnie do "
         "jego złożenia w terminie 7 dni od dnia otrzymania wezwania.",
         "Niezastosowanie się do wezwania może stanowić podstawę do rozwiązania umowy przez Zleceniodawcę.",
     ])
     story.section("Zwrot środków finansowych", [
-        f"Przekazaną dotację należy wykorzystać w terminie do dnia {_date(contract.expenditure_end)}.",
+        f"Przekazaną dotację należy wykorzystać w terminie do dnia {_date(contract.expenditure_end)}",
         f"Niewykorzystaną kwotę dotacji należy zwrócić w terminie do dnia <b>{_date(contract.return_due)}</b> "
         "(art. 251 ustawy z dnia 27 sierpnia 2009 r. o finansach publicznych) na rachunek bankowy Zleceniodawcy "
         "wskazany w piśmie.",
@@ -449,7 +471,10 @@ def _story(contract, styles) -> list:
         [{"name": contract.countersigned_by.strip(), "function": "Skarbnik"}] if contract.countersigned_by.strip()
         else [])
     signatures.append(_signature_block(styles, "Kontrasygnata Skarbnika", authority.name, treasurer))
-    story.items.extend(signatures)
+    # the signatures stay together (a page is not left with a lone signature line); the
+    # calculation of costs (Załącznik nr 1) starts on a page of its own
+    story.add(KeepTogether(signatures))
+    story.add(PageBreak())
 
     story.text("Załącznik nr 1 do umowy<br/>Kalkulacja przewidywanych kosztów realizacji zadania publicznego",
                "paragraph")

@@ -71,6 +71,7 @@ REPORT_EDITABLE = (ReportState.REQUESTED, ReportState.OVERDUE, ReportState.NEEDS
 DECLARATIONS = ("status_unchanged", "information_true", "procurement_followed")
 MAX_SECTION_BYTES = 200_000
 MAX_DOCUMENTS = 5000
+MAX_SHARES = 50
 
 
 def _date(value: dt.date) -> str:
@@ -879,15 +880,18 @@ def _parse_document(report: Report, data: dict[str, Any], lines: dict[int, Contr
                     ) -> tuple[dict[str, Any], list[dict], dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
     fields: dict[str, Any] = {}
-    fields["number"] = str(data.get("number") or "").strip()[:100]
+    for name, limit in (("number", 100), ("issuer", 300), ("description", 500)):
+        # refused, not cut: what is typed is never silently shortened
+        fields[name] = str(data.get(name) or "").strip()
+        if len(fields[name]) > limit:
+            errors.setdefault(name, []).append(_("At most {limit} characters (you typed {n}).").format(
+                limit=limit, n=len(fields[name])))
     if not fields["number"]:
         errors.setdefault("number", []).append(_("Give the document's number."))
     kind = data.get("kind")
     if kind not in DocumentKind.values:
         errors.setdefault("kind", []).append(_("Choose the kind of document."))
     fields["kind"] = kind
-    fields["issuer"] = str(data.get("issuer") or "").strip()[:300]
-    fields["description"] = str(data.get("description") or "").strip()[:500]
     fields["issued_on"] = _date_field(errors, "issued_on", data.get("issued_on"))
     fields["paid_on"] = _date_field(errors, "paid_on", data.get("paid_on"), required=False)
     fields["amount"] = _money_field(errors, "amount", data.get("amount"), positive=True)
@@ -895,7 +899,10 @@ def _parse_document(report: Report, data: dict[str, Any], lines: dict[int, Contr
     raw = data.get("shares") if isinstance(data.get("shares"), list) else []
     if not raw:
         errors.setdefault("shares", []).append(_("Charge the document to at least one cost line."))
-    for index, item in enumerate(raw[:50]):
+    if len(raw) > MAX_SHARES:
+        errors.setdefault("shares", []).append(_("A document can be split into at most {n} parts.").format(
+            n=MAX_SHARES))
+    for index, item in enumerate(raw[:MAX_SHARES]):
         item = item if isinstance(item, dict) else {}
         prefix = f"shares.{index}"
         try:

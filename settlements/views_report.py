@@ -90,12 +90,12 @@ NAMELESS_PARTS = ("revenue", "declarations")
 
 
 def _where(key: str) -> str:
-    """ "revenue.bank_interest_earned" -> "Part II. Other revenue and interest, Bank interest earned on the
+    """ "revenue.bank_interest_earned" -> "Part II. Other revenue and interest – Bank interest earned on the
     grant" (empty for the keys whose messages say where they are)."""
     part, _dot, rest = str(key).partition(".")
     if part not in NAMELESS_PARTS or not rest:
         return ""
-    return f"{PART_LABELS[part]}, {field_label(rest)}"
+    return f"{PART_LABELS[part]} – {field_label(rest)}"
 
 
 def _findings(view) -> tuple[dict[str, list], list[dict]]:
@@ -161,7 +161,8 @@ def _cost_totals(rows: list[dict]) -> dict:
     def total(pick):
         return sum((pick(row) for row in rows), Decimal("0"))
 
-    return {"planned": total(lambda r: r["actual"].line.value), "grant_part": total(lambda r: r["actual"].line.grant_part),
+    return {"planned": total(lambda r: r["actual"].line.value),
+            "grant_part": total(lambda r: r["actual"].line.grant_part),
             "limit": total(lambda r: r["actual"].limit), "grant": total(lambda r: r["actual"].grant),
             "other": total(lambda r: r["other"]), "total": total(lambda r: r["actual"].total),
             "excess": total(lambda r: r["actual"].excess)}
@@ -275,7 +276,8 @@ def report_context(request: HttpRequest, report, **extra) -> dict[str, Any]:
         "field_messages": field_messages, "part_messages": part_messages,
         "summary": summary, "blocking": [s for s in summary if s["blocking"]],
         "flags": [s for s in summary if not s["blocking"]], "estimate": _estimate(view),
-        "documents": documents, "cost_rows": cost_rows, "cost_totals": _cost_totals(cost_rows), "source_rows": _source_rows(contract, view),
+        "documents": documents, "cost_rows": cost_rows, "cost_totals": _cost_totals(cost_rows),
+        "source_rows": _source_rows(contract, view),
         "totals_findings": [s for s in summary if s["key"].startswith("totals.") or s["key"] == "documents"],
         "doc_form": extra.pop("doc_form", None) or _doc_form(report, lines),
         "import_form": extra.pop("import_form", None) or ImportForm(),
@@ -304,8 +306,11 @@ def render_report(request, report, status: int = 200, **extra) -> HttpResponse:
 @login_required
 @require_GET
 def report_detail(request: HttpRequest, pk) -> HttpResponse:
-    """settlements:report — the organisation's form, or the authority's verification page."""
-    return render_report(request, _report(request, pk))
+    """settlements:report — the organisation's form, or the authority's verification page (with the
+    reasons a file import was refused, once, after its redirect)."""
+    report = _report(request, pk)
+    refused = request.session.pop(f"import-refused-{report.pk}", None)
+    return render_report(request, report, **({"import_errors": refused} if refused else {}))
 
 
 # --- the parts, saved as typed -------------------------------------------------------------------------------
@@ -466,29 +471,35 @@ def document_remove(request: HttpRequest, pk, document_pk) -> HttpResponse:
     return HttpResponseRedirect(reverse("settlements:report", args=[report.pk]) + "#documents")
 
 
+def _import_refused(request, report, errors: list[str]) -> HttpResponse:
+    """A refused import is shown after a redirect (Post/Redirect/Get): reloading the page then
+    never sends the file again."""
+    request.session[f"import-refused-{report.pk}"] = [str(e) for e in errors]
+    return HttpResponseRedirect(reverse("settlements:report", args=[report.pk]) + "#import")
+
+
 @ngo_login_required
 @require_POST
 def documents_import(request: HttpRequest, pk) -> HttpResponse:
     report = _report(request, pk)
     post, files = request.POST, request.FILES
+    too_large = _("The file is too large (at most {mb} MB).").format(mb=settings.POZYTEK_MAX_UPLOAD_BYTES // 1048576)
     if getattr(request, "upload_too_large", False):
-        return render_report(request, report, status=400, import_errors=[
-            _("The file is too large (at most {mb} MB).").format(mb=settings.POZYTEK_MAX_UPLOAD_BYTES // 1048576)])
+        return _import_refused(request, report, [too_large])
     form = ImportForm(post, files)
     if not form.is_valid():
-        return render_report(request, report, status=400, import_form=form)
+        return _import_refused(request, report, [m for msgs in form.errors.values() for m in msgs])
     upload = form.cleaned_data["file"]
     if upload.size > settings.POZYTEK_MAX_UPLOAD_BYTES:
-        return render_report(request, report, status=400, import_errors=[
-            _("The file is too large (at most {mb} MB).").format(mb=settings.POZYTEK_MAX_UPLOAD_BYTES // 1048576)])
+        return _import_refused(request, report, [too_large])
     try:
         saved = services.documents_import(report=report, actor=request.user, data=upload.read(),
                                           filename=upload.name or "", replace=form.cleaned_data["replace"])
     except InvalidData as error:
-        errors = [str(m) for msgs in error.errors.values() for m in msgs]
-        return render_report(request, report, status=400, import_errors=errors)
+        return _import_refused(request, report, [str(m) for msgs in error.errors.values() for m in msgs]
+                               or [error.text()])
     except WrongState as error:
-        return render_report(request, report, status=409, error=error, error_at="import")
+        return _import_refused(request, report, [r.text() for r in error.refusals] or [error.text()])
     messages.success(request, _("{n} documents are imported.").format(n=len(saved)))
     return HttpResponseRedirect(reverse("settlements:report", args=[report.pk]) + "#documents")
 

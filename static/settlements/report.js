@@ -11,6 +11,15 @@
     var status = statusOf(event.detail.elt);
     if (status) { status.className = "save-status saving"; status.textContent = status.getAttribute("data-saving"); }
   });
+  // A refused save (400: too long, 409: a conflict) brings its message in out-of-band pieces only:
+  // let them land, and never swap anything else (the server says so too: HX-Reswap: none), so the
+  // forms and what was typed always stay on the page.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!statusOf(event.detail.elt)) return;
+    var code = event.detail.xhr.status;
+    if (code === 400 || code === 409) { event.detail.shouldSwap = true; event.detail.isError = false; }
+    event.detail.swapOverride = "none";
+  });
   document.addEventListener("htmx:responseError", function (event) {
     var status = statusOf(event.detail.elt);
     var code = event.detail.xhr.status;

@@ -161,8 +161,10 @@ def test_ngo_files_the_final_report_with_a_deviation_fixes_a_document_and_submit
         page.reload()
         assert "The figures add up and every part is complete." in page.locator("#report-findings").inner_text()
         assert f"{money(excess)} above the tolerance" in page.locator("#report-findings").inner_text()
+        # submitting is confirmed first: the button that acts opens under its <details>
+        page.locator("#submit-confirm > summary").filter(has_text="Submit the report").click()
         with page.expect_navigation():
-            page.get_by_role("button", name="Submit the report").click()
+            page.get_by_role("button", name="Yes, submit the report").click()
         assert "The report is submitted; the authority verifies it now." in page.content()
         assert "submitted, being verified" in page.locator(".status-line").inner_text()
         close(page)
@@ -250,6 +252,26 @@ def test_finance_officer_records_late_returns_with_interest_and_closes_the_settl
         assert "closed" in page.locator(".status-line").inner_text()
         shoot(page, screenshot_dir, "settlement-closed-1280")
 
+        # on a phone: the page never scrolls sideways (the returns recorded scroll in their own box)
+        # and an amount in a heading is never broken at its thousands space
+        settlement_url = page.url
+        page.set_viewport_size({"width": 375, "height": 800})
+        page.reload()
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"the settlement page scrolls sideways by {overflow}px at 375px"
+        assert page.evaluate("""() => [...document.querySelectorAll('h3 .amount, dl.facts .amount')]
+            .every(e => e.getClientRects().length === 1)""")
+        shoot(page, screenshot_dir, "settlement-closed-375")
+        # the list of contracts in Polish (the longest state names): no sideways scroll either
+        page.context.add_cookies([{"name": "django_language", "value": "pl", "url": live_server.url}])
+        page.goto(reverse("settlements:contract_list"))
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"the list of contracts scrolls sideways by {overflow}px at 375px"
+        page.context.clear_cookies()
+        log_in(page, finance.username, PASSWORD)
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(settlement_url)
+
         page.get_by_role("link", name=f"Contract {contract.number}").first.click()
         assert "performed and settled" in page.locator(".status-line").inner_text()
         close(page)
@@ -299,6 +321,15 @@ def test_the_report_form_is_usable_on_a_phone(live_server, browser, screenshot_d
         _save_part(page, "results")
         flag = page.locator(f"#f-lines-{first.pk} + tr.finding-row")
         assert f"Line {first.label}" in flag.inner_text()
+        # a part too long to save (pasted, > 200 kB): the reason in its status line, the page and the
+        # text stay (the refused answer never replaces the page)
+        forms = page.locator("main form").count()
+        pasted = "Informacja dodatkowa. " * 10_000
+        page.locator("#f-other-information").fill(pasted)
+        page.locator("#status-other").filter(has_text="This part is too long to save").wait_for()
+        assert page.locator("main form").count() == forms
+        assert page.locator("#f-other-information").input_value() == pasted
         close(page)
     assert services.report_read(report).sections["results"]["description"] == "Zadanie wykonano."
+    assert "other" not in services.report_read(report).sections
     assert not violations, f"axe-core found serious WCAG 2.1 AA violations on the report form at 375px: {violations}"

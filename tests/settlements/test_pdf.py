@@ -142,7 +142,7 @@ def test_tranches_joint_offer_and_powierzenie(authority):
     assert data.startswith(b"%PDF-")
     text = story_text(contract)
     assert "o powierzenie realizacji zadania publicznego" in text
-    assert "zwanymi dalej „Zleceniobiorcami”" in text
+    assert "(dalej łącznie: „Zleceniobiorcy”), działający wspólnie" in text
     assert "Stowarzyszenie Beta, ul. Długa 1, 00-001 Warszawa, KRS 0000123456" in text
     assert "Zleceniobiorca (współoferent)" in text
     assert "Dotacja zostanie przekazana w transzach" in text
@@ -169,3 +169,41 @@ def test_long_texts_polish_letters_and_markup_do_not_break_it(authority):
     assert "<script>alert(1)</script>" in text
     assert "Łucja Ęą <i>, Prezes & Skarbnik" in text  # a flat list of people is read too
     assert "Jan Żółw – Wójt" in text and "Anna Ćma – Zastępca Wójta" in text
+
+
+def test_deadline_town_neutral_parties_full_stops_and_page_layout(authority):
+    """The final report is due 30 days after the task, moved past a holiday and a weekend (art. 18
+    ust. 1, KPA art. 57 § 4) — 02.12.2027 + 30 days is Saturday 1 January 2028, so Monday 3 January;
+    the contract is concluded in a town, not at a street; "Gmina" is not called "reprezentowanym";
+    a date ending a sentence keeps one full stop; the signatures are kept together and the
+    calculation of costs starts on a new page."""
+    from reportlab.platypus import KeepTogether, PageBreak
+
+    authority.name, authority.address = "Gmina Dąbrowa Górnicza", "ul. Graniczna 27, 41-300 Dąbrowa Górnicza"
+    authority.save()
+    contract = contract_row(authority, task_end=dt.date(2027, 12, 2), expenditure_end=dt.date(2027, 12, 2),
+                            countersigned_by="Ewa Skarbnik")
+    text = story_text(contract)
+    assert "tj. do dnia 03.01.2028 r." in text and "01.01.2028" not in text
+    assert "w miejscowości Dąbrowa Górnicza, między:" in text and "w ul. Graniczna" not in text
+    assert "(dalej: „Zleceniodawca”), w imieniu Zleceniodawcy działa: " in text
+    assert "(dalej: „Zleceniobiorca”), w imieniu Zleceniobiorcy działa: Anna Nowak – Prezes Zarządu.\n" in text
+    for gendered in ("reprezentowanym", "zwanym dalej", "zwaną dalej „Zleceniobiorcą"):
+        assert gendered not in text
+    assert "r.." not in text
+    assert "do dnia 02.12.2027 r.\n" in text  # § 2 ust. 1 ends with the date: one full stop
+    pdf.register_fonts(pdf.FONT_DIR)
+    story = pdf._story(contract, pdf._styles())
+    kept = [item for item in story if isinstance(item, KeepTogether) and
+            sum("(data i podpis)" in t for t in texts([item])) >= 3]
+    assert len(kept) == 1  # one group: the organisation, the authority and the treasurer sign together
+    annex = next(i for i, item in enumerate(story) if "Załącznik nr 1" in "".join(texts([item])))
+    assert isinstance(story[annex - 1], PageBreak)
+    assert pages(pdf.contract_pdf(contract)) >= 3
+
+
+def test_the_town_of_an_address():
+    assert pdf._town("ul. Graniczna 27, 41-300 Dąbrowa Górnicza") == "Dąbrowa Górnicza"
+    assert pdf._town("Rynek 1, 00-950 Warszawa, woj. mazowieckie") == "Warszawa"
+    assert pdf._town("Plac Wolności 1, Sosnowiec") == "Sosnowiec"
+    assert pdf._town("ul. Długa 5") == "" and pdf._town("") == ""

@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 
 from evaluation.models import Award
+from offers.form import money
 from settlements import services
 from settlements.models import (
     Contract,
@@ -232,6 +233,10 @@ def test_signatures_and_conclusion_through_the_page(client, draft, officer, fina
     assert client.post(reverse("settlements:contract_send", args=[contract.pk])).status_code == 302
     client.post(sign, {"party_key": "authority", "sig-authority-signer": "Wójt",
                        "sig-authority-signed_on": dt.date.today().isoformat()})
+    # concluding is a step confirmed first: the button that acts is inside a <details> (no JS needed)
+    page = client.get(page_url).content.decode()
+    box = page[page.index('id="conclude-confirm"'):]
+    assert box.index("<summary") < box.index(f'action="{conclude}"') < box.index("Yes, record it as concluded")
     response = client.post(conclude, {})
     assert response.status_code == 302
     contract.refresh_from_db()
@@ -426,8 +431,8 @@ def test_documents_import_with_an_error_per_row_and_templates(client, built):
     bad = "\ufeffnumer;rodzaj\nFV 1;faktura\n".encode()
     response = client.post(reverse("settlements:documents_import", args=[report.pk]),
                            {"file": SimpleUploadedFile("lista.csv", bad, "text/csv")})
-    assert response.status_code == 400
-    assert "Nothing was imported" in response.content.decode()
+    assert response.status_code == 302  # Post/Redirect/Get: a reload does not send the file again
+    assert "Nothing was imported" in client.get(response["Location"]).content.decode()
     assert not report.documents.exists()
 
 
@@ -533,6 +538,20 @@ def test_ngo_files_the_final_report_with_a_deviation_and_finance_closes_the_sett
     assert settlement.state == SettlementState.RETURN_DUE
     page = client.get(url).content.decode()
     assert "line above the tolerance" in page or "tolerance" in page
+    # the computation and each item's explanation read as labelled, formatted figures: no raw keys
+    for raw in ("charged_to_grant", "agreed_share_pct", "planned_grant", "rule:", "not_paid_out", "Decimal("):
+        assert raw not in page
+    computation = page[page.index('id="computation"'):]
+    assert "Grant received (paid)" in computation and money(contract.grant) in computation
+    assert "Agreed share of the grant" in computation and "Tolerance of a cost line" in computation
+    assert "Period the grant may be spent" in computation and contract.expenditure_end.strftime("%d.%m.%Y") in \
+        computation
+    assert "Planned from the grant" in computation and "Above the limit" in computation
+    excess_item = settlement.items.get(kind="line_excess")
+    card = page[page.index(f'id="item-{excess_item.pk}"'):]
+    card = card[:card.index("</article>")]
+    assert f'<span class="amount">{money(excess_item.amount)}</span>' in card
+    assert "Limit from the grant" in card and "Rule" in card and "tolerance" in card
     items = list(settlement.items.all())
     # the line above the tolerance, the own contribution's share it lowered (DOMAIN.md §10 step 3), the unused rest
     assert {item.kind for item in items} == {"line_excess", "share_excess", "unused"}
@@ -551,6 +570,10 @@ def test_ngo_files_the_final_report_with_a_deviation_and_finance_closes_the_sett
     settlement.refresh_from_db()
     contract.refresh_from_db()
     assert settlement.state == SettlementState.CLOSED
+    # the returns recorded scroll in their own labelled region, the caption outside it
+    page = client.get(url).content.decode()
+    region = page[page.index(f'aria-labelledby="item-{first_item.pk}-payments"') - 80:][:400]
+    assert 'role="region"' in region and 'tabindex="0"' in region
     assert contract.state == ContractState.PERFORMED
     # a return on a closed settlement: 409
     item = items[0]
@@ -588,3 +611,189 @@ def test_ledger_download_for_staff_only(client, built, finance, other_ngo_user):
     assert response.status_code == 200 and "spreadsheetml" in response["Content-Type"]
     assert response.content.startswith(b"PK")
     assert login(client, other_ngo_user).get(url).status_code == 404
+
+
+# --- what testers found on the pages -------------------------------------------------------------------------
+
+
+def test_a_refused_autosave_only_updates_its_status_line_and_keeps_the_text(client, built):
+    """A part too long to save: the htmx answer is out-of-band pieces only and tells htmx not to swap
+    anything else (HX-Reswap: none), so the forms and what was typed stay; without JS the whole page
+    comes back with the text in its field and the reason at the part."""
+    report = end_task(built.contract)
+    url = reverse("settlements:part_save", args=[report.pk, "other"])
+    login(client, built.ngo)
+    pasted = "Informacja dodatkowa. " * 10_000  # 220 kB
+    response = client.post(url, {"base_revision": "0", "information": pasted}, **HX)
+    assert response.status_code == 400 and response["HX-Reswap"] == "none"
+    page = response.content.decode()
+    status = page[page.index('id="status-other"'):]
+    assert 'hx-swap-oob="true"' in status[:600] and "Not saved: This part is too long to save" in status[:1200]
+    assert "<form" not in page and pasted not in page  # nothing that could replace the field
+    assert not report.sections.filter(key="other").exists()
+    # a save that succeeds or conflicts answers the same way
+    assert client.post(url, {"base_revision": "0", "information": "Krótko"}, **HX)["HX-Reswap"] == "none"
+    assert client.post(url, {"base_revision": "0", "information": "Inaczej"}, **HX)["HX-Reswap"] == "none"
+    response = client.post(url, {"base_revision": "1", "information": pasted})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f">{pasted}</textarea>" in page and "This part is too long to save" in page
+
+
+def test_document_fields_longer_than_stored_are_refused_not_cut(client, built):
+    report = end_task(built.contract)
+    line = built.contract.lines.filter(is_active=True).first()
+    login(client, built.ngo)
+    page = client.get(reverse("settlements:report", args=[report.pk])).content.decode()
+    for name, limit in (("number", 100), ("issuer", 300), ("description", 500)):
+        field = page[page.index(f'id="doc-new-{name}"'):][:300]
+        assert f'maxlength="{limit}"' in field
+    paid_on = built.contract.expenditure_start + dt.timedelta(days=3)
+    data = {**document_post(line, "100,00", paid_on), "number": "N" * 101, "issuer": "I" * 301,
+            "description": "D" * 501}
+    response = client.post(reverse("settlements:document_new", args=[report.pk]), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "N" * 101 in page and "I" * 301 in page and "D" * 501 in page  # kept whole
+    assert "At most 100 characters (you typed 101)." in page and "At most 500 characters" in page
+    assert not report.documents.exists()
+    # the limits themselves are accepted and stored whole
+    data.update(number="N" * 100, issuer="I" * 300, description="D" * 500)
+    assert client.post(reverse("settlements:document_new", args=[report.pk]), data).status_code == 302
+    document = report.documents.get()
+    assert (len(document.number), len(document.issuer), len(document.description)) == (100, 300, 500)
+    # a split into more than 50 parts is refused with the reason, not cut to 50
+    rows = {"share_rows": "51", **{f"shares.{i}.line": str(line.pk) for i in range(51)},
+            **{f"shares.{i}.source": "grant" for i in range(51)}, **{f"shares.{i}.amount": "1" for i in range(51)}}
+    data = {**document_post(line, "51,00", paid_on, number="FV 51"), **rows}
+    response = client.post(reverse("settlements:document_new", args=[report.pk]), data)
+    assert response.status_code == 400
+    assert "A document can be split into at most 50 parts." in response.content.decode()
+    assert report.documents.count() == 1
+    edit = reverse("settlements:document_edit", args=[report.pk, document.pk])
+    response = client.post(edit, {**document_initial_post(document, line), "number": "X" * 120})
+    assert response.status_code == 400 and "X" * 120 in response.content.decode()
+    document.refresh_from_db()
+    assert document.number == "N" * 100
+
+
+def document_initial_post(document, line) -> dict:
+    return {"number": document.number, "kind": document.kind, "issuer": document.issuer,
+            "issued_on": document.issued_on.isoformat(), "paid_on": document.paid_on.isoformat(),
+            "description": document.description, "amount": str(document.amount), "share_rows": "1",
+            "shares.0.line": str(line.pk), "shares.0.source": "grant", "shares.0.amount": str(document.amount)}
+
+
+def test_contract_page_names_parties_and_the_tolerance_in_words(client, draft, officer):
+    contract = draft.contract
+    url = reverse("settlements:contract", args=[contract.pk])
+    page = login(client, officer).get(url).content.decode()
+    for key in ("organization", "authority", "treasurer"):
+        assert f"({key})" not in page
+    assert "(the organisation)" in page and "(the authority)" in page
+    label = page[page.index('for="t-tolerance_pct"'):][:200]
+    assert "may grow without an annex by (%)" in label and "%%" not in page
+    polish = client.get(url, HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+    label = polish[polish.index('for="t-tolerance_pct"'):][:200]
+    assert "bez aneksu o (%)" in label and "%%" not in polish
+    # the IBAN field is wide enough for 32 characters; concluding is confirmed first (without JS too)
+    assert 'class="iban" size="34"' in page
+
+
+def test_report_page_totals_estimate_prefixes_and_confirmations(client, built):
+    contract = built.contract
+    report = end_task(contract)
+    line = min(contract.lines.filter(is_active=True), key=lambda x: x.grant_part)
+    login(client, built.ngo)
+    paid_on = contract.expenditure_start + dt.timedelta(days=5)
+    assert client.post(reverse("settlements:document_new", args=[report.pk]),
+                       document_post(line, "1000,00", paid_on)).status_code == 302
+    revenue = reverse("settlements:part_save", args=[report.pk, "revenue"])
+    response = client.post(revenue, {"base_revision": "0", "bank_interest_earned": "12,50",
+                                     "bank_interest_spent": "-2", "revenue_earned": "0", "revenue_spent": "0"}, **HX)
+    assert response.status_code == 200
+    # the summary names the field of a message that does not name it itself
+    assert ("Part II. Other revenue and interest – of which spent on the task: The amount cannot be negative."
+            in response.content.decode())
+    assert client.post(revenue, {"base_revision": "1", "bank_interest_earned": "12,50", "bank_interest_spent": "2",
+                                 "revenue_earned": "0", "revenue_spent": "0"}, **HX).status_code == 200
+    page = client.get(reverse("settlements:report", args=[report.pk])).content.decode()
+    # the estimate of what the settlement will return: the grant not charged so far and unspent interest
+    unused = contract.grant - Decimal("1000.00")
+    summary = page[page.index('id="report-findings"'):page.index('class="page-toc"')]
+    assert "Grant not used so far" in summary and money(unused) in summary
+    assert "Bank interest not spent on the task" in summary and money(Decimal("10.50")) in summary
+    assert "before the authority verifies the report" in summary
+    # every column of the cost table is added up
+    foot = page[page.index("<tfoot>", page.index('class="costs"')):]
+    foot = foot[:foot.index("</tfoot>")]
+    assert foot.count('class="num"') == 7 and "<td class=\"num\"></td>" not in foot
+    assert money(sum((x.grant_part for x in contract.lines.filter(is_active=True)), Decimal("0"))) in foot
+    # removing a document and submitting are confirmed in a <details> (works without JS)
+    document = report.documents.get()
+    remove = reverse("settlements:document_remove", args=[report.pk, document.pk])
+    at_remove = page[:page.index(f'action="{remove}"')]
+    assert at_remove.rindex('<details class="confirm">') > at_remove.rindex("<td")
+    assert "Yes, remove it" in page
+    # the conflict table calls the description as the form does
+    from settlements.forms import field_label
+
+    assert field_label("description") == "How the task was performed: the objectives achieved and the actions done"
+
+
+def test_report_submit_is_confirmed(client, built):
+    report = end_task(built.contract)
+    login(client, built.ngo)
+    lines = list(built.contract.lines.filter(is_active=True))
+    fill_report(client, report, lines)
+    paid_on = built.contract.expenditure_start + dt.timedelta(days=5)
+    client.post(reverse("settlements:document_new", args=[report.pk]), document_post(lines[0], "10,00", paid_on))
+    page = client.get(reverse("settlements:report", args=[report.pk])).content.decode()
+    box = page[page.index('id="submit-confirm"'):]
+    assert box.index("<summary") < box.index(reverse("settlements:report_submit", args=[report.pk]))
+    assert "Yes, submit the report" in box
+
+
+def test_a_refused_import_redirects_so_a_reload_does_not_post_again(client, built):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    report = end_task(built.contract)
+    login(client, built.ngo)
+    url = reverse("settlements:documents_import", args=[report.pk])
+    bad = "\ufeffnumer;rodzaj\nFV 1;faktura\n".encode()
+    response = client.post(url, {"file": SimpleUploadedFile("lista.csv", bad, "text/csv")})
+    assert response.status_code == 302 and response["Location"].endswith(f"/reports/{report.pk}/#import")
+    page = client.get(response["Location"]).content.decode()
+    assert "Nothing was imported" in page and '<details class="panel" id="import" open' in page
+    assert "Nothing was imported" not in client.get(response["Location"]).content.decode()  # shown once
+    response = client.post(url, {})  # no file chosen
+    assert response.status_code == 302
+    assert "Nothing was imported" in client.get(response["Location"]).content.decode()
+    assert not report.documents.exists()
+
+
+def test_contract_list_labels_the_competition(client, built, officer):
+    page = login(client, officer).get(reverse("settlements:contract_list")).content.decode()
+    reference = built.contract.award.offer.competition.reference
+    assert f"Competition: {reference}" in page
+
+
+def test_a_stored_explanation_reads_as_a_table_with_a_plain_fallback():
+    from settlements.views_finance import explain
+
+    shown = explain({"documents": [{"no": 2, "number": "FV 2", "grant": "1080.00", "paid_on": "2028-01-03",
+                                    "reason": "outside_period"}],
+                     "transfer": "2027-03-01", "rule": "grant used contrary to purpose; interest from the day of "
+                                                      "the transfer that financed it",
+                     "received": "23400.00", "something_new": {"a": "1", "b": ["x", "y"]}, "report": 7})
+    rows = dict(shown["rows"])
+    assert rows["Grant received (paid)"] == money(Decimal("23400.00"))
+    assert rows["Transfer of the grant that financed it"] == "01.03.2027"
+    assert rows["Rule"].startswith("grant used contrary to purpose")
+    assert rows["something new"] == "a: 1; b: x, y"  # unknown: listed plainly, never a repr
+    assert "report" not in rows
+    (table,) = shown["tables"]
+    assert [str(label) for label, _kind in table["head"]] == ["No.", "Document", "From the grant", "Paid on",
+                                                              "Why ineligible"]
+    assert [text for text, _kind in table["rows"][0]] == ["2", "FV 2", money(Decimal("1080.00")), "03.01.2028",
+                                                          "paid outside the period the grant may be spent"]
