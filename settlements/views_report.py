@@ -106,7 +106,7 @@ def _findings(view) -> tuple[dict[str, list], list[dict]]:
         by_key.setdefault(finding.key, []).append({"text": text, "blocking": finding.blocking})
         where = _where(finding.key)
         summary.append({"key": finding.key, "anchor": dom(finding.key), "blocking": finding.blocking,
-                        "text": _("{where}: {text}").format(where=where, text=text) if where else text})
+                        "text": f"{where}: {text}" if where else text})
     return by_key, summary
 
 
