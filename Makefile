@@ -56,10 +56,10 @@ graph: install ## Regenerate the state diagrams in docs/ and README from the cod
 verify-audit: install ## Recompute the audit trail's hash chains
 	$(MANAGE) verify_audit
 
-bench: install ## Benchmarks (prints one JSON object of figures)
+bench: install ## Benchmarks on PostgreSQL, each figure beside its target (one JSON line; bench/README.md)
 	$(PY) -m bench
 
-bench-smoke: install ## Benchmarks at a tiny size
+bench-smoke: install ## The benchmarks at a tiny size, under a minute (CI runs it)
 	$(PY) -m bench --smoke
 
 .PHONY: help install messages run chromium test test-pg worker beat lint graph verify-audit bench bench-smoke
