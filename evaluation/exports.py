@@ -81,7 +81,8 @@ CENT = Decimal("0.01")
 # --- cell kinds and formats ---------------------------------------------------------------------------
 
 TEXT, MONEY, POINTS, INT, DATETIME, DATE = "text", "money", "points", "int", "datetime", "date"
-FORMATS = {MONEY: '#,##0.00 "zł"', POINTS: "0.00", INT: "0", DATETIME: "dd.mm.yyyy hh:mm", DATE: "dd.mm.yyyy"}
+# a whole number reads the same in Excel's General format: an INT column's cells carry no style
+FORMATS = {MONEY: '#,##0.00 "zł"', POINTS: "0.00", DATETIME: "dd.mm.yyyy hh:mm", DATE: "dd.mm.yyyy"}
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 
@@ -220,21 +221,61 @@ class Exporter:
             sheet = workbook.create_sheet(title)
             for index, width in enumerate(self.widths.get(title, ()), start=1):
                 sheet.column_dimensions[_column_letter(index)].width = width
-            columns: tuple[Col, ...] = ()
+            formatted: tuple = ()
             for row in getattr(self, method)():
                 if isinstance(row, Columns):
-                    columns = tuple(row)
+                    formatted = self._formatted_cells(sheet, row)
                     if isinstance(row, Header):
-                        sheet.append([self._cell(sheet, c.header, TEXT, bold=True) for c in columns])
+                        sheet.append([self._cell(sheet, c.header, TEXT, bold=True) for c in row])
                 elif isinstance(row, Caption):
                     sheet.append([self._cell(sheet, str(row), TEXT, bold=True)])
                 elif not row:
                     sheet.append([])
                 else:
-                    sheet.append([self._cell(sheet, value, columns[i].kind if i < len(columns) else TEXT)
-                                  for i, value in enumerate(row)])
+                    sheet.append(self._row(sheet, row, formatted))
                     self._tick()
         workbook.save(out)
+
+    @staticmethod
+    def _formatted_cells(sheet, columns: Columns) -> tuple:
+        """Per column, one cell carrying the column's number format, or None for a column whose
+        values need none: the rows under these columns reuse it (openpyxl writes a row as it is
+        appended, so a cell can carry one value of each row in turn), not a styled object per value."""
+        cells = []
+        for column in columns:
+            number_format = FORMATS.get(column.kind)
+            if number_format is None:
+                cells.append(None)
+                continue
+            cell = WriteOnlyCell(sheet)
+            cell.number_format = number_format
+            cells.append(cell)
+        return tuple(cells)
+
+    def _row(self, sheet, row, formatted: tuple) -> list:
+        values = []
+        width = len(formatted)
+        for i, value in enumerate(row):
+            kind = type(value)
+            if value is None or value == "":
+                values.append(None)
+            elif kind is str:
+                text = _text(value)
+                if text and (text[0] == "=" or "\n" in text):
+                    values.append(self._cell(sheet, text, TEXT))
+                else:
+                    values.append(text or None)  # a plain string: openpyxl's own reusable cell, the cheap path
+            elif kind is bool or i >= width or formatted[i] is None:
+                if kind is dt.datetime and value.tzinfo is not None:
+                    value = _local(value)
+                values.append(value)  # openpyxl formats a bare date or time by itself
+            else:
+                if kind is dt.datetime and value.tzinfo is not None:
+                    value = _local(value)
+                cell = formatted[i]
+                cell.value = value
+                values.append(cell)
+        return values
 
     def _cell(self, sheet, value: Any, kind: str, *, bold: bool = False):
         if value is None or value == "":

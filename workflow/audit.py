@@ -70,26 +70,67 @@ def audit_record(*, subject: models.Model, action: str, actor=None, actor_role: 
         type(subject)._default_manager.select_for_update().filter(pk=subject.pk).values_list("pk").first()
     content_type = ContentType.objects.get_for_model(subject, for_concrete_model=True)
     subject_id = str(subject.pk)
-    last = (
-        AuditEvent.objects.filter(subject_type=content_type, subject_id=subject_id)
-        .order_by("-seq").values_list("seq", "hash").first()
-    )
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, "")
-    at = timezone.now()
-    payload = canonical(payload or {})
-    actor_id = actor.pk if actor is not None else None
-    event = AuditEvent(
-        subject_type=content_type, subject_id=subject_id, seq=seq, actor_id=actor_id, actor_role=actor_role,
-        action=action, source_state=source_state or "", target_state=target_state or "", reason=reason or "",
-        payload=payload, at=at, prev_hash=prev_hash,
-    )
-    event.hash = _digest(
-        subject_label=content_type.app_label + "." + content_type.model, subject_id=subject_id, seq=seq,
-        actor_id=actor_id, actor_role=actor_role, action=action, source_state=event.source_state,
-        target_state=event.target_state, reason=event.reason, payload=payload, at=at, prev_hash=prev_hash,
-    )
-    event.save(force_insert=True)
+    connection = transaction.get_connection()
+    statements = _statements(connection)
+    with connection.cursor() as cursor:
+        # the chain's head, read after the subject's lock was taken (a statement of its own, so that
+        # under READ COMMITTED it sees the event of whoever held the lock before)
+        cursor.execute(statements.last, [content_type.pk, subject_id])
+        last = cursor.fetchone()
+        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, "")
+        at = timezone.now()
+        payload = canonical(payload or {})
+        actor_id = actor.pk if actor is not None else None
+        event = AuditEvent(
+            subject_type=content_type, subject_id=subject_id, seq=seq, actor_id=actor_id, actor_role=actor_role,
+            action=action, source_state=source_state or "", target_state=target_state or "", reason=reason or "",
+            payload=payload, at=at, prev_hash=prev_hash,
+        )
+        event.hash = _digest(
+            subject_label=content_type.app_label + "." + content_type.model, subject_id=subject_id, seq=seq,
+            actor_id=actor_id, actor_role=actor_role, action=action, source_state=event.source_state,
+            target_state=event.target_state, reason=event.reason, payload=payload, at=at, prev_hash=prev_hash,
+        )
+        # one INSERT with the fields' own conversions (Model.save() adds only signals and checks
+        # that an append-only row of a fixed shape does not need)
+        cursor.execute(statements.insert, [field.get_db_prep_save(getattr(event, field.attname), connection)
+                                           for field in statements.fields])
+        if statements.returns:
+            event.pk = cursor.fetchone()[0]
+        else:  # a backend without RETURNING
+            event.pk = connection.ops.last_insert_id(cursor, AuditEvent._meta.db_table, AuditEvent._meta.pk.column)
+    event._state.adding, event._state.db = False, connection.alias
     return event
+
+
+@dataclass(frozen=True)
+class _Statements:
+    last: str
+    insert: str
+    fields: tuple
+    returns: bool
+
+
+_STATEMENTS: dict[str, _Statements] = {}
+
+
+def _statements(connection) -> _Statements:
+    """The two statements of audit_record, built once per database alias from the model."""
+    statements = _STATEMENTS.get(connection.alias)
+    if statements is None:
+        meta, quote = AuditEvent._meta, connection.ops.quote_name
+        fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
+        table = quote(meta.db_table)
+        last = (f"SELECT {quote(meta.get_field('seq').column)}, {quote(meta.get_field('hash').column)} "  # noqa: S608
+                f"FROM {table} WHERE {quote(meta.get_field('subject_type').column)} = %s "
+                f"AND {quote(meta.get_field('subject_id').column)} = %s "
+                f"ORDER BY {quote(meta.get_field('seq').column)} DESC LIMIT 1")
+        returns = connection.features.can_return_columns_from_insert
+        insert = (f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+                  f"VALUES ({', '.join(['%s'] * len(fields))})"
+                  + (f" RETURNING {quote(meta.pk.column)}" if returns else ""))
+        statements = _STATEMENTS[connection.alias] = _Statements(last, insert, fields, returns)
+    return statements
 
 
 @dataclass(frozen=True)
