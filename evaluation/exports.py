@@ -2,7 +2,8 @@
 (.xlsx and CSV).
 
 Exporters are classes whose sheets are generators of rows (pretix's exporter style), written
-with openpyxl's write-only mode: rows go to disk as they are made, so a national competition
+by the streaming writer workflow.xlsx (openpyxl's write-only mode was the limit of a large
+export): rows go to disk as they are made, so a national competition
 with tens of thousands of offers exports in flat memory. Every query iterates with
 `.iterator()` and none depends on the number of offers (sheets that need rows of two tables
 merge two ordered streams instead of prefetching per chunk). The ranking must be sorted before
@@ -40,10 +41,6 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
 
 from competitions.models import AuthorityRole, Criterion, TaskArea, has_role
 from offers.models import Offer
@@ -52,6 +49,7 @@ from workflow.calendar import WARSAW
 from workflow.errors import Forbidden, NotFound, WrongState
 from workflow.models import AuditEvent
 from workflow.notifications import notify
+from workflow.xlsx import Workbook, clean_text
 
 from .guards import required_scores
 from .models import (
@@ -83,8 +81,6 @@ CENT = Decimal("0.01")
 TEXT, MONEY, POINTS, INT, DATETIME, DATE = "text", "money", "points", "int", "datetime", "date"
 # a whole number reads the same in Excel's General format: an INT column's cells carry no style
 FORMATS = {MONEY: '#,##0.00 "zł"', POINTS: "0.00", DATETIME: "dd.mm.yyyy hh:mm", DATE: "dd.mm.yyyy"}
-BOLD = Font(bold=True)
-WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 @dataclass(frozen=True)
@@ -175,7 +171,7 @@ def _q2(value: Decimal) -> Decimal:
 
 
 def _text(value: Any) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", str(value))[:32000]
+    return clean_text(str(value))
 
 
 def _number(reference: str, offer_id: int) -> str:
@@ -214,94 +210,32 @@ class Exporter:
         self.written = 0
 
     def write(self, out: IO[bytes] | str) -> None:
-        workbook = Workbook(write_only=True)
-        workbook.properties.creator = "Pożytek"
-        workbook.properties.title = f"{self.competition.reference} {self.competition.title}"[:250]
-        for title, method in self.sheets:
-            sheet = workbook.create_sheet(title)
-            for index, width in enumerate(self.widths.get(title, ()), start=1):
-                sheet.column_dimensions[_column_letter(index)].width = width
-            formatted: tuple = ()
-            for row in getattr(self, method)():
-                if isinstance(row, Columns):
-                    formatted = self._formatted_cells(sheet, row)
-                    if isinstance(row, Header):
-                        sheet.append([self._cell(sheet, c.header, TEXT, bold=True) for c in row])
-                elif isinstance(row, Caption):
-                    sheet.append([self._cell(sheet, str(row), TEXT, bold=True)])
-                elif not row:
-                    sheet.append([])
-                else:
-                    sheet.append(self._row(sheet, row, formatted))
-                    self._tick()
-        workbook.save(out)
-
-    @staticmethod
-    def _formatted_cells(sheet, columns: Columns) -> tuple:
-        """Per column, one cell carrying the column's number format, or None for a column whose
-        values need none: the rows under these columns reuse it (openpyxl writes a row as it is
-        appended, so a cell can carry one value of each row in turn), not a styled object per value."""
-        cells = []
-        for column in columns:
-            number_format = FORMATS.get(column.kind)
-            if number_format is None:
-                cells.append(None)
-                continue
-            cell = WriteOnlyCell(sheet)
-            cell.number_format = number_format
-            cells.append(cell)
-        return tuple(cells)
-
-    def _row(self, sheet, row, formatted: tuple) -> list:
-        values = []
-        width = len(formatted)
-        for i, value in enumerate(row):
-            kind = type(value)
-            if value is None or value == "":
-                values.append(None)
-            elif kind is str:
-                text = _text(value)
-                if text and (text[0] == "=" or "\n" in text):
-                    values.append(self._cell(sheet, text, TEXT))
-                else:
-                    values.append(text or None)  # a plain string: openpyxl's own reusable cell, the cheap path
-            elif kind is bool or i >= width or formatted[i] is None:
-                if kind is dt.datetime and value.tzinfo is not None:
-                    value = _local(value)
-                values.append(value)  # openpyxl formats a bare date or time by itself
-            else:
-                if kind is dt.datetime and value.tzinfo is not None:
-                    value = _local(value)
-                cell = formatted[i]
-                cell.value = value
-                values.append(cell)
-        return values
-
-    def _cell(self, sheet, value: Any, kind: str, *, bold: bool = False):
-        if value is None or value == "":
-            return None
-        if isinstance(value, str):
-            value = _text(value)
-            if not value:
-                return None
-            if not bold and value[0] != "=" and "\n" not in value:
-                return value  # a plain string: openpyxl's own reusable cell, the cheap path
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"  # never a formula, whatever an offeror typed ("=HYPERLINK(…)")
-            if bold:
-                cell.font = BOLD
-            else:
-                cell.alignment = WRAP
-            return cell
-        if isinstance(value, dt.datetime):
-            value = _local(value) if timezone.is_aware(value) else value
-        cell = WriteOnlyCell(sheet, value=value)
-        number_format = FORMATS.get(kind)
-        if number_format and not isinstance(value, bool):
-            cell.number_format = number_format
-        if bold:
-            cell.font = BOLD
-        return cell
+        """The workbook into `out` (a path or a binary file). Text is always text (never a formula,
+        whatever an offeror typed: "=HYPERLINK(…)"), a text of several lines wraps, times are
+        Warsaw wall-clock time (Excel has no time zones)."""
+        about = f"{self.competition.reference} {self.competition.title}"[:250]
+        with Workbook(out, creator="Pożytek", title=about, timezone=WARSAW) as book:
+            styles = {kind: book.style(number_format=number_format) for kind, number_format in FORMATS.items()}
+            bold = book.style(bold=True)
+            for title, method in self.sheets:
+                sheet = book.sheet(title, widths=self.widths.get(title, ()))
+                append = sheet.append
+                formatted: tuple = ()  # per column, the style of its values (0: none, General)
+                for row in getattr(self, method)():
+                    if type(row) is list:
+                        append(row, formatted)
+                        self._tick()
+                    elif isinstance(row, Columns):
+                        formatted = tuple(styles.get(column.kind, 0) for column in row)
+                        if isinstance(row, Header):
+                            append([column.header for column in row], (bold,) * len(row))
+                    elif isinstance(row, Caption):
+                        append([str(row)], (bold,))
+                    elif not row:
+                        append(())
+                    else:
+                        append(row, formatted)
+                        self._tick()
 
     def _tick(self) -> None:
         self.written += 1
@@ -313,12 +247,6 @@ class Exporter:
             self.write(out)
             out.seek(0)
             return out.read()
-
-
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index)
 
 
 # --- the ranking, in flat memory ---------------------------------------------------------------------------
