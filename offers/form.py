@@ -84,6 +84,18 @@ _MONEY_RE = re.compile(r"^-?\d+(\.\d+)?$")
 _SPACES_RE = re.compile(r"\s+")
 
 
+def without_nul(value: Any) -> Any:
+    """U+0000 means nothing in a form's text, and PostgreSQL's jsonb and text columns cannot store it
+    (a 500, not a field error): drop it from every key and string of what was posted."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    return value
+
+
 def parse_index(value: Any) -> int | None:
     """A row number or an id from a form or a URL: ASCII digits only ("²" is a digit to str.isdigit,
     not to int), at most nine of them; anything else is None."""

@@ -25,7 +25,7 @@ from workflow.notifications import notify
 from workflow.permissions import forget, has_object_perm
 from workflow.services import transition
 
-from .form import DATA_SECTION_KEYS, read_offer_from_db
+from .form import DATA_SECTION_KEYS, read_offer_from_db, without_nul
 from .models import (
     ROLE_PERMISSIONS,
     CostLine,
@@ -241,17 +241,6 @@ def _require_editable_draft(offer: Offer, actor, key: str = "") -> None:
             state=offer.get_state_display()), code="not_draft")
 
 
-def _without_nul(value: Any) -> Any:
-    """U+0000 means nothing in a form's text, and PostgreSQL's jsonb cannot store it (a 500, not a
-    field error): drop it from every key and string of a section."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_without_nul(v) for v in value]
-    return value
-
 
 def offer_save_section(*, offer: Offer, actor, key: str, data: Any, base_revision: int | None) -> OfferSection:
     """Save one section of a draft as typed. Validation never blocks this (hard rule 4).
@@ -267,7 +256,7 @@ def offer_save_section(*, offer: Offer, actor, key: str, data: Any, base_revisio
     if len(encoded.encode("utf-8")) > MAX_SECTION_BYTES:
         raise InvalidData({key: [_("This section is too long to save ({size} kB, at most {limit} kB).").format(
             size=len(encoded) // 1000, limit=MAX_SECTION_BYTES // 1000)]})
-    data = _without_nul(json.loads(encoded))
+    data = without_nul(json.loads(encoded))
     with transaction.atomic():
         locked = Offer.objects.select_for_update().select_related("organization", "competition").get(pk=offer.pk)
         _require_editable_draft(locked, actor, key)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from competitions.models import Authority, AuthorityRole, has_role
 from evaluation.models import Award, AwardState
-from offers.form import parse_date, parse_decimal, parse_index
+from offers.form import parse_date, parse_decimal, parse_index, without_nul
 from offers.models import Representation, RepresentationRole
 from offers.services import snapshot_hash
 from workflow.audit import audit_record, canonical
@@ -830,16 +830,6 @@ def report_request_partial(*, contract: Contract, actor, period_start: Any, peri
     return report
 
 
-def _without_nul(value: Any) -> Any:
-    """PostgreSQL's JSON cannot hold a NUL character; a pasted one is dropped, the rest kept."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_without_nul(v) for v in value]
-    return value
-
 
 def _require_report_editor(report: Report, actor) -> None:
     if not has_object_perm(actor, "edit_offers", report.contract.organization):
@@ -859,7 +849,7 @@ def report_save_section(*, report: Report, actor, key: str, data: Any, base_revi
     if len(encoded.encode("utf-8")) > MAX_SECTION_BYTES:
         raise InvalidData({key: [_("This part is too long to save ({size} kB, at most {limit} kB).").format(
             size=len(encoded) // 1000, limit=MAX_SECTION_BYTES // 1000)]})
-    data = _without_nul(json.loads(encoded))
+    data = without_nul(json.loads(encoded))
     with transaction.atomic():
         locked = Report.objects.select_for_update().select_related("contract__organization").get(pk=report.pk)
         _require_report_editor(locked, actor)
@@ -942,7 +932,7 @@ def document_save(*, report: Report, actor, data: dict[str, Any], document: Fina
     if not isinstance(data, dict):
         raise InvalidData({"document": [_("A document is a set of fields.")]})
     lines = {line.pk: line for line in report.contract.lines.filter(is_active=True)}
-    fields, shares, errors = _parse_document(report, _without_nul(data), lines)
+    fields, shares, errors = _parse_document(report, without_nul(data), lines)
     if errors:
         raise InvalidData(errors)
     with transaction.atomic():

@@ -999,3 +999,17 @@ def test_an_overdue_return_gets_an_administrative_decision(authority, officer, f
     assert payment.interest_charged == Decimal("0.00")  # 1 day of 2 000 zł is below the threshold
     decided.refresh_from_db()
     assert decided.state == SettlementState.CLOSED
+
+
+def test_a_pasted_nul_character_is_dropped_not_a_500(authority, officer, finance, clock):
+    quick = quick_contract(authority, officer, finance)
+    report = ended(quick, clock)
+    line = quick.contract.lines.order_by("position").first()
+    data = invoice("FV\x00 7/2027", quick.contract.expenditure_start, [(line, "grant", "10.00")])
+    data["description"] = "Naj\x00em sali"
+    document = services.document_save(report=report, actor=quick.ngo, data=data)
+    document.refresh_from_db()
+    assert (document.number, document.description) == ("FV 7/2027", "Najem sali")
+    section = services.report_save_section(report=report, actor=quick.ngo, key="other", base_revision=None,
+                                           data={"text\x00": "Uwa\x00gi"})
+    assert section.data == {"text": "Uwagi"}
