@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from competitions.models import Authority, AuthorityRole, has_role
 from evaluation.models import Award, AwardState
 from offers.form import parse_date, parse_decimal, parse_index, without_nul
+from offers.identifiers import clean_bank_account
 from offers.models import Representation, RepresentationRole
 from offers.services import snapshot_hash
 from workflow.audit import audit_record, canonical
@@ -145,6 +146,23 @@ def _date_field(errors: dict, key: str, value: Any, *, required: bool = True):
     return day
 
 
+def same_bank_account(typed: str, kept: str) -> bool:
+    """Whether what was typed is the account kept, however it is spaced or prefixed."""
+    try:
+        return clean_bank_account(typed) == clean_bank_account(kept)
+    except ValueError:
+        return False
+
+
+def _bank_account_field(errors: dict, value: Any) -> str:
+    """The account as the organisation's profile keeps it (offers.identifiers: compact PL IBAN)."""
+    try:
+        return clean_bank_account(str(value or ""))
+    except ValueError as exc:
+        errors.setdefault("bank_account", []).append(str(exc))
+        return str(value or "")
+
+
 # --- the contract --------------------------------------------------------------------------------------
 
 
@@ -257,8 +275,6 @@ def _parse_tranches(raw: Any, errors: dict) -> list[tuple[dt.date, Decimal]] | N
 
 def contract_update_terms(contract: Contract, *, actor, data: dict[str, Any]) -> Contract:
     """Set the draft's terms (dates, payments, tolerance, account…) — each change audited."""
-    from offers.models import validate_bank_account
-
     _require(has_role(actor, contract.authority, AuthorityRole.OFFICER))
     if contract.state != ContractState.DRAFTED:  # checked again under the lock below
         raise WrongState(_("A signed contract changes only by an annex."), code="contract_signed")
@@ -280,14 +296,7 @@ def contract_update_terms(contract: Contract, *, actor, data: dict[str, Any]) ->
             errors.setdefault("payment_mode", []).append(_("Choose one sum or tranches."))
         changes["payment_mode"] = data["payment_mode"]
     if "bank_account" in data:
-        from django.core.exceptions import ValidationError
-
-        value = "".join(str(data["bank_account"] or "").split()).upper().removeprefix("PL")
-        try:
-            validate_bank_account(value)
-        except ValidationError as exc:
-            errors.setdefault("bank_account", []).extend(exc.messages)
-        changes["bank_account"] = value
+        changes["bank_account"] = _bank_account_field(errors, data["bank_account"])
     for key in ("title", "place", "countersigned_by", "authority_signatories"):
         if key in data:
             changes[key] = str(data[key] or "").strip()[:Contract._meta.get_field(key).max_length]
@@ -573,19 +582,11 @@ def _validate_annex(contract: Contract, changes: dict[str, Any]) -> tuple[dict[s
     for key in ("task_start", "task_end", "expenditure_start", "expenditure_end"):
         if key in changes:
             clean[key] = _date_field(errors, key, changes[key])
-    for key in ("title", "place", "bank_account"):
+    for key in ("title", "place"):
         if key in changes:
             clean[key] = str(changes[key] or "").strip()
-    if "bank_account" in clean:
-        from django.core.exceptions import ValidationError
-
-        from offers.models import validate_bank_account
-
-        clean["bank_account"] = "".join(clean["bank_account"].split()).upper().removeprefix("PL")
-        try:
-            validate_bank_account(clean["bank_account"])
-        except ValidationError as exc:
-            errors.setdefault("bank_account", []).extend(exc.messages)
+    if "bank_account" in changes:
+        clean["bank_account"] = _bank_account_field(errors, changes["bank_account"])
     if "lines" in changes:
         existing = {line.position: line for line in contract.lines.all()}
         lines = changes["lines"] if isinstance(changes["lines"], list) else None

@@ -478,8 +478,8 @@ def _annex_changes(contract: Contract, post) -> tuple[dict[str, Any], dict[str, 
     for key in ("task_start", "task_end", "expenditure_start", "expenditure_end"):
         if not _same_date(values[key], getattr(contract, key)):
             changes[key] = values[key]
-    typed_account = "".join(values["bank_account"].split()).upper().removeprefix("PL")
-    if typed_account and typed_account != "".join(contract.bank_account.split()).upper().removeprefix("PL"):
+    if values["bank_account"].strip() and not services.same_bank_account(values["bank_account"],
+                                                                          contract.bank_account):
         changes["bank_account"] = values["bank_account"]
     line_rows = []
     for index, line in enumerate(lines):
