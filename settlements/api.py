@@ -155,10 +155,6 @@ class ContractBriefSerializer(serializers.Serializer):
     organization = OfferOrganizationSerializer()
 
 
-def _outstanding(contract: Contract):
-    return contract.to_return - contract.returned + contract.interest_charged - contract.interest_paid
-
-
 class ContractListSerializer(serializers.ModelSerializer):
     state = serializers.CharField(read_only=True, help_text="One of: " + ", ".join(ContractState.values))
     state_label = serializers.CharField(source="get_state_display", read_only=True)
@@ -172,7 +168,7 @@ class ContractListSerializer(serializers.ModelSerializer):
     returned = Money(help_text="Returned so far (booked to the amounts due).")
     interest_charged = Money()
     interest_paid = Money()
-    outstanding = ComputedMoney(_outstanding, help_text="Still to return, with the interest charged and unpaid.")
+    outstanding = Money(help_text="Still to return, with the interest charged and unpaid.")
 
     class Meta:
         model = Contract

@@ -43,11 +43,9 @@ from .models import (
     DocumentShare,
     ReportKind,
     ReportState,
-    ReturnItem,
-    ReturnPayment,
     Source,
-    Tranche,
 )
+from .selectors import contracts_with_money
 
 ZERO = Decimal("0.00")
 MONEY_FORMAT = '#,##0.00 "zł"'
@@ -57,13 +55,6 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 # the states of a report whose figures count while no final report is accepted
 REPORTED = (ReportState.SUBMITTED, ReportState.NEEDS_CLARIFICATION, ReportState.ACCEPTED)
 FIGURES = ("grant", "paid", "used", "returned", "interest_charged", "interest_paid", "outstanding")
-
-
-def _sum(queryset: QuerySet, outer: str, column: str) -> Coalesce:
-    """Σ column over the rows of `queryset` whose `outer` is the contract, as an annotation."""
-    summed = (queryset.filter(**{outer: OuterRef("pk")}).order_by().values(outer)
-              .annotate(total=Sum(column)).values("total"))
-    return Coalesce(Subquery(summed, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD)
 
 
 def ledger_contracts(*, authority, competition=None) -> QuerySet[Contract]:
@@ -79,18 +70,13 @@ def ledger_contracts(*, authority, competition=None) -> QuerySet[Contract]:
     contracts = Contract.objects.filter(authority=authority)
     if competition is not None:
         contracts = contracts.filter(award__offer__competition=competition)
-    return (contracts
-            .select_related("organization", "award__offer__competition", "award__offer__task_area")
+    # paid, returned, interest and outstanding as every list of contracts has them (selectors)
+    return (contracts_with_money(contracts)
             .annotate(
-                paid=_sum(Tranche.objects.all(), "contract", "paid_amount"),
                 basis_id=Subquery(basis.values("pk")[:1]),
                 basis_kind=Subquery(basis.values("kind")[:1]),
                 basis_state=Subquery(basis.values("state")[:1]),
                 used=Coalesce(Subquery(used, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD),
-                due=_sum(ReturnItem.objects.all(), "settlement__contract", "amount"),
-                returned=_sum(ReturnPayment.objects.all(), "item__settlement__contract", "to_principal"),
-                interest_charged=_sum(ReturnPayment.objects.all(), "item__settlement__contract", "interest_charged"),
-                interest_paid=_sum(ReturnPayment.objects.all(), "item__settlement__contract", "to_interest"),
             )
             .order_by("award__offer__competition__reference", "award__offer__competition_id",
                       "award__offer__task_area__number", "award__offer__task_area_id", "number", "pk"))
@@ -112,7 +98,7 @@ def _figures(contract: Contract) -> dict[str, Decimal]:
     return {
         "grant": contract.grant, "paid": contract.paid, "used": contract.used, "returned": contract.returned,
         "interest_charged": contract.interest_charged, "interest_paid": contract.interest_paid,
-        "outstanding": contract.due - contract.returned + contract.interest_charged - contract.interest_paid,
+        "outstanding": contract.outstanding,
     }
 
 

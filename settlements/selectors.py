@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -69,6 +69,9 @@ def contracts_with_money(queryset: QuerySet[Contract]) -> QuerySet[Contract]:
         paid=_sum(paid, "contract", "paid_amount"), returned=_sum(returned, via, "to_principal"),
         interest_charged=_sum(returned, via, "interest_charged"), interest_paid=_sum(returned, via, "to_interest"),
         to_return=_sum(items, "settlement__contract", "amount"),
+    ).annotate(
+        # still to return, with the interest charged and not yet paid
+        outstanding=F("to_return") - F("returned") + F("interest_charged") - F("interest_paid"),
     ).select_related("organization", "authority", "award__offer__competition", "award__offer__task_area",
                      "settlement")
 
