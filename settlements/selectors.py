@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -130,6 +130,14 @@ def is_staff_of(user, contract: Contract, *roles: str) -> bool:
 
     roles = roles or tuple(AuthorityRole.values)
     return any(has_role(user, contract.authority, role) for role in roles)
+
+
+def staff_authority_get(*, user, pk) -> Authority:
+    """An authority where the user holds a role (anyone else: 404)."""
+    try:
+        return staff_authorities(user).get(pk=pk)
+    except (Authority.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
 
 
 def is_ngo_of(user, contract: Contract) -> bool:
@@ -273,7 +281,7 @@ def finance_dashboard(*, user, authority: Authority, today: dt.date | None = Non
     settlements = (Settlement.objects.filter(contract__in=contracts)
                    .exclude(state__in=[SettlementState.CLOSED])
                    .select_related("contract__organization").order_by("pk"))
-    by_state = {row["state"]: row["n"] for row in contracts.values("state").annotate(n=models_count())}
+    by_state = {row["state"]: row["n"] for row in contracts.values("state").annotate(n=Count("pk"))}
     # summed on the rows themselves: an aggregate over the subquery annotations of contracts_with_money
     # fails on PostgreSQL ("column paid does not exist") and sums to zero on SQLite
     def total(field: str):
@@ -296,8 +304,3 @@ def finance_dashboard(*, user, authority: Authority, today: dt.date | None = Non
         "to_verify": list(to_verify[:200]), "settlements": list(settlements[:200]),
     }
 
-
-def models_count():
-    from django.db.models import Count
-
-    return Count("pk")

@@ -84,10 +84,6 @@ def _require(role_ok: bool) -> None:
         raise Forbidden()
 
 
-def is_staff(user, authority) -> bool:
-    return any(has_role(user, authority, role) for role in AuthorityRole.values)
-
-
 def _ngo_recipients(contract: Contract):
     reps = Representation.objects.filter(
         organization=contract.organization, is_active=True,

@@ -28,13 +28,7 @@ from .views import amount_input, roles_of, shown_transitions
 
 
 def _staff_authority(request: HttpRequest, pk) -> Authority:
-    try:
-        authority = Authority.objects.get(pk=int(pk))
-    except (Authority.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound() from exc
-    if not any(has_role(request.user, authority, role) for role in AuthorityRole.values):
-        raise NotFound()
-    return authority
+    return selectors.staff_authority_get(user=request.user, pk=pk)
 
 
 @login_required
