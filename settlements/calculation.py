@@ -27,6 +27,11 @@ def q(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def day(value: dt.date) -> str:
+    """23.11.2026 — a date as people read it in messages."""
+    return value.strftime("%d.%m.%Y")
+
+
 def pct(value: Decimal) -> str:
     """A percentage as the reader writes numbers: 10 and 12,5 in Polish, 10 and 12.5 in English."""
     from django.utils.formats import number_format
@@ -217,16 +222,16 @@ def report_findings(terms: Terms, documents: list[Document], *, received: Decima
         if outside_period(terms, document) and document.paid_on is not None:
             findings.append(Finding(key, _("Document {no} ({number}): paid on {date}, outside the period "
                                            "{start}–{end}; its {grant} from the grant is not eligible."),
-                                    {**label, "date": document.paid_on.strftime("%d.%m.%Y"),
-                                     "start": terms.expenditure_start.strftime("%d.%m.%Y"),
-                                     "end": terms.expenditure_end.strftime("%d.%m.%Y"),
+                                    {**label, "date": day(document.paid_on),
+                                     "start": day(terms.expenditure_start),
+                                     "end": day(terms.expenditure_end),
                                      "grant": fmt(grant_of(document))}, blocking=False))
         elif not document.financial and outside_period(terms, document):
             findings.append(Finding(key, _("Document {no} ({number}): dated {date}, outside the period {start}–{end}; "
                                            "it does not count as the own contribution."),
-                                    {**label, "date": document.issued_on.strftime("%d.%m.%Y"),
-                                     "start": terms.expenditure_start.strftime("%d.%m.%Y"),
-                                     "end": terms.expenditure_end.strftime("%d.%m.%Y")}, blocking=False))
+                                    {**label, "date": day(document.issued_on),
+                                     "start": day(terms.expenditure_start),
+                                     "end": day(terms.expenditure_end)}, blocking=False))
     # the tolerance and the share as the settlement measures them: on eligible documents only, so a
     # document paid outside the period is not returned twice (as ineligible and as an excess)
     measured = excesses(terms, documents)
@@ -439,7 +444,7 @@ def interest(amount: Decimal, first_day: dt.date, last_day: dt.date, rates: list
         from workflow.errors import InvalidData
 
         raise InvalidData({"interest": [_("No interest rate is in force on {date}; add it in the rate table.").format(
-            date=first_day.strftime("%d.%m.%Y"))]}, code="no_rate")
+            date=day(first_day))]}, code="no_rate")
     periods = []
     exact = Decimal("0")
     for index, rate in enumerate(ordered):

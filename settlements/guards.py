@@ -15,11 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from workflow.calendar import deadline_in_days
 from workflow.errors import Refusal
 
+from .calculation import day as _date
 from .calculation import fmt
-
-
-def _date(value: dt.date) -> str:
-    return value.strftime("%d.%m.%Y")
 
 
 def required_parties(contract) -> list[dict]:

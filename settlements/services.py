@@ -33,6 +33,7 @@ from workflow.permissions import has_object_perm
 from workflow.services import require_permission, transition
 
 from . import calculation as calc
+from .calculation import day as _date
 from .guards import partial_due_problem, required_parties, terms_problems
 from .models import (
     NON_FINANCIAL_SOURCES,
@@ -74,9 +75,6 @@ MAX_SECTION_BYTES = 200_000
 MAX_DOCUMENTS = 5000
 MAX_SHARES = 50
 
-
-def _date(value: dt.date) -> str:
-    return value.strftime("%d.%m.%Y")
 
 
 def _require(role_ok: bool) -> None:
