@@ -103,19 +103,11 @@ def perform_problems(contract) -> list[Refusal]:
     return problems
 
 
-def terminate_problems(contract) -> list[Refusal]:
-    return []
-
-
 def annex_sign_problems(annex) -> list[Refusal]:
     from .models import ContractState
 
     if annex.contract.state not in (ContractState.SIGNED, ContractState.ACTIVE):
         return [Refusal("contract_not_running", _("An annex can change a contract only while it is in force."))]
-    return []
-
-
-def written_call_problems(report) -> list[Refusal]:
     return []
 
 

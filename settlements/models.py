@@ -249,7 +249,7 @@ class Contract(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     @transition(field=state, source=[ContractState.DRAFTED, ContractState.SIGNED, ContractState.ACTIVE,
                                      ContractState.IMPLEMENTATION_ENDED, ContractState.SETTLING],
                 target=ContractState.TERMINATED, permission=OFFICER | APPROVER,
-                conditions=[_guard_call("terminate_problems")], custom={"label": _("Terminate the contract")})
+                custom={"label": _("Terminate the contract")})
     def terminate(self, ground: str, termination_reason: str, terminated_on: dt.date):
         # not `reason`: that name is the transition service's own (the audit event's reason)
         self.termination_ground, self.termination_reason = ground, termination_reason
@@ -478,7 +478,7 @@ class Report(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         return {"due_on": self.due_on}
 
     @transition(field=state, source=ReportState.OVERDUE, target=ReportState.OVERDUE, permission=STAFF,
-                conditions=[_guard_call("written_call_problems")], custom={"label": _("Call in writing")})
+                custom={"label": _("Call in writing")})
     def call_in_writing(self, due_on: dt.date):
         self.written_call_on, self.written_call_due = timezone.localdate(), due_on
         return {"due_on": due_on}
